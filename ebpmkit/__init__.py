@@ -1,0 +1,27 @@
+"""ebpmkit: evidence-based policy making training kit for Japanese municipal staff.
+
+The small public API a lesson uses::
+
+    import ebpmkit
+    ds = ebpmkit.load()          # the fictional urban ward, generated on first use
+    ds.resident_years.head()
+"""
+
+from ebpmkit.dataset import DEFAULT_SEED, Dataset, generate, load
+from ebpmkit.errors import CacheError, EbpmkitError, ParameterError, ProfileError
+from ebpmkit.synth.profile import builtin_profiles, load_profile
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_SEED",
+    "CacheError",
+    "Dataset",
+    "EbpmkitError",
+    "ParameterError",
+    "ProfileError",
+    "builtin_profiles",
+    "generate",
+    "load",
+    "load_profile",
+]

@@ -1,0 +1,96 @@
+"""The ``ebpmkit`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ebpmkit.errors import EbpmkitError
+
+__all__ = ["main"]
+
+
+def _repo_root() -> Path:
+    """The curriculum folder: the current directory if it has notebooks/, else the source checkout."""
+    here = Path.cwd()
+    if (here / "notebooks").is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from ebpmkit.dataset import generate
+
+    folder = generate(args.profile, args.seed, args.scale, out=args.out, formats=args.format)
+    print(f"書き出しました / written: {folder}")
+    return 0
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from ebpmkit.synth.profile import builtin_profiles, load_profile
+
+    for name in builtin_profiles():
+        p = load_profile(name)
+        print(f"{name:15s} {p.municipality}  {int(p.number('population.end')):>9,} 人 (架空 / fictional)")
+    return 0
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    root = _repo_root()
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
+    if (root / "notebooks").is_dir():
+        cmd.append("notebooks/")
+    print(" ".join(cmd))
+    return subprocess.call(cmd, env=os.environ.copy())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ebpmkit`` command."""
+    from ebpmkit.dataset import DEFAULT_SEED
+
+    parser = argparse.ArgumentParser(
+        prog="ebpmkit",
+        description="EBPM training kit: synthetic municipality data, lessons and exercises "
+        "(すべて架空の自治体の合成データです).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="generate a synthetic municipality (into the cache or --out)")
+    gen.add_argument("--profile", default="urban-ward", help="built-in profile name or a .toml file (default: urban-ward)")
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+    gen.add_argument("--scale", type=float, default=1.0, help="share of the population, in (0, 2] (default: 1.0)")
+    gen.add_argument("--out", default=None, help="output folder (default: the cache in $EBPMKIT_DATA_DIR)")
+    gen.add_argument("--format", default="parquet", help="parquet, csv or parquet,csv (default: parquet)")
+    gen.set_defaults(func=_cmd_generate)
+
+    prof = sub.add_parser("profiles", help="list the built-in municipality profiles")
+    prof.set_defaults(func=_cmd_profiles)
+
+    lab = sub.add_parser("lab", help="start JupyterLab on the curriculum")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
+    lab.set_defaults(func=_cmd_lab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors a user can fix are printed without a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except EbpmkitError as exc:
+        print(f"ebpmkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("中断しました / interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

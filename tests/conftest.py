@@ -1,0 +1,59 @@
+"""Shared fixtures: an isolated data directory and one small generated municipality per session."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_data_dir(tmp_path_factory):
+    """Every test session writes generated data to its own temporary folder."""
+    folder = tmp_path_factory.mktemp("ebpmkit-data")
+    old = os.environ.get("EBPMKIT_DATA_DIR")
+    os.environ["EBPMKIT_DATA_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("EBPMKIT_DATA_DIR", None)
+    else:
+        os.environ["EBPMKIT_DATA_DIR"] = old
+
+
+@functools.cache
+def generated(profile: str = "urban-ward", seed: int = 7, scale: float = 0.02):
+    """Tables and truth of one generation, computed once per process."""
+    from ebpmkit.synth import generate_tables
+
+    return generate_tables(profile, seed, scale)
+
+
+@pytest.fixture(scope="session")
+def small_tables() -> dict[str, pd.DataFrame]:
+    """All tables of urban-ward at scale 0.02, seed 7."""
+    return generated()[0]
+
+
+@pytest.fixture(scope="session")
+def small_truth() -> dict:
+    """Ground truth of the same generation."""
+    return generated()[1]
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A content hash of a DataFrame, its column names and dtypes included."""
+    h = hashlib.sha256()
+    h.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def tables_digest(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Per-table content hashes."""
+    return {name: frame_digest(frame) for name, frame in sorted(tables.items())}

@@ -1,0 +1,37 @@
+"""The ebpmkit command: help, generate, and errors without tracebacks."""
+
+import subprocess
+import sys
+
+from ebpmkit.cli import main
+
+
+def test_help_lists_commands(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    for command in ("generate", "lab", "profiles"):
+        assert command in out
+
+
+def test_console_script_runs():
+    out = subprocess.run([sys.executable, "-m", "ebpmkit.cli", "profiles"], capture_output=True, text=True, check=True)
+    assert "urban-ward" in out.stdout and "架空" in out.stdout
+
+
+def test_generate_to_folder(tmp_path, capsys):
+    code = main(["generate", "--profile", "town", "--seed", "2", "--scale", "0.02", "--out", str(tmp_path / "o"), "--format", "csv"])
+    assert code == 0
+    assert (tmp_path / "o" / "residents.csv").exists()
+
+
+def test_bad_input_is_one_clear_line(tmp_path, capsys):
+    assert main(["generate", "--profile", "nowhere", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "profile" in err and "Traceback" not in err
+    assert main(["generate", "--profile", "town", "--scale", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "scale" in capsys.readouterr().err
+    assert main(["generate", "--profile", "town", "--scale", "0.02", "--format", "xls", "--out", str(tmp_path / "o")]) == 2
+    assert "format" in capsys.readouterr().err
