@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 
 from ebpmkit.errors import ParameterError, check_range
-from ebpmkit.synth import population  # geography: pending
+from ebpmkit.synth import geography, population
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
 __all__ = ["DOMAINS", "builtin_profiles", "generate_tables", "load_profile", "validate_profile"]
 
-DOMAINS = [population]
+DOMAINS = [geography, population]
 
 
 def validate_profile(profile: Profile) -> None:

@@ -498,7 +498,8 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     span = int((d1 - d0) / DAY)
 
     def dates(n: int) -> np.ndarray:
-        return d0 + rng.integers(0, span, n) * DAY
+        # Events fall strictly after the 1 April register that opens the year.
+        return d0 + rng.integers(1, span, n) * DAY
 
     present = st.present()
     age = np.zeros(st.n, np.int64)
@@ -556,7 +557,7 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     go = young_child[rng.random(len(young_child)) < m.leave_home]
     new = st.add_households(chome_of(age[go]), dates(len(go)), LEFT_HOME)
     st.hh[go], st.rel[go] = new, HEAD
-    # Single people forming couples: the woman joins the man's household.
+    # Single people forming couples.
     sizes = np.bincount(st.hh[stay], minlength=len(st.hh_chome))
     single = stay[(sizes[st.hh[stay]] == 1) & (age[stay] >= 25) & (age[stay] <= 44)]
     single = single[~np.isin(single, go)]
@@ -565,7 +566,10 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     brides = women[(rng.random(len(women)) < m.couple_rate) & (age[women] <= 39)]
     pos = match_by_age(age[brides] + 2, age[men], rng)
     brides, grooms = brides[pos >= 0], men[pos[pos >= 0]]
-    st.hh[brides], st.rel[brides] = st.hh[grooms], SPOUSE
+    # The couple sets up a new home together.
+    new = st.add_households(chome_of(age[grooms]), dates(len(grooms)), COUPLED)
+    st.hh[grooms], st.rel[grooms] = new, HEAD
+    st.hh[brides], st.rel[brides] = new, SPOUSE
     # Couples separating: the spouse leaves to live alone.
     spouses = stay[(st.rel[stay] == SPOUSE) & ~np.isin(stay, brides)]
     part = spouses[rng.random(len(spouses)) < m.separation]

@@ -70,7 +70,7 @@ def test_wrong_type_and_out_of_range_figures_name_the_key(tmp_path):
 def test_missing_figure_names_the_key(tmp_path):
     path = tmp_path / "bare.toml"
     path.write_text('[municipality]\nname = "テスト町"\n', encoding="utf-8")
-    with pytest.raises(ProfileError, match="years.first|population"):
+    with pytest.raises(ProfileError, match="has no figure .geography|has no figure .population|has no figure .years"):
         generate_tables(path, seed=1, scale=0.01)
 
 
