@@ -37,7 +37,7 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 dictionary: install
-	$(BIN)/python -m ebpmkit.synth.dictionary
+	$(BIN)/python -c "from ebpmkit.synth.dictionary import write_readme; write_readme()"
 
 clean:
 	rm -rf $(VENV) synthetic/data .pytest_cache .ruff_cache

@@ -38,7 +38,11 @@ def _run(what: str, profile: str, scale: float, data_dir: str) -> dict:
 
     env = {**os.environ, **env}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, what, profile, str(scale)], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", CHILD, what, profile, str(scale)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -66,7 +70,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
     res = run(args.profile, args.scale)
-    print(f"generation ({res['profile']}, scale {res['scale']:g}): {res['generate_seconds']:.2f} s (goal <= 20 s)")
+    print(
+        f"generation ({res['profile']}, scale {res['scale']:g}): {res['generate_seconds']:.2f} s (goal <= 20 s)"
+    )
     print(f"generation peak memory: {res['generate_peak_gib']:.2f} GiB (goal <= 2.5 GB)")
     print(f"load from cache (best of 3): {res['load_seconds_best_of_3']:.2f} s (goal <= 2 s)")
     print(json.dumps(res))

@@ -114,7 +114,9 @@ def check_target(folder: Path, parameter: str) -> None:
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise CacheError(f"'{parameter}' {folder} はフォルダではありません。 / '{parameter}' {folder} is not a folder.")
+        raise CacheError(
+            f"'{parameter}' {folder} はフォルダではありません。 / '{parameter}' {folder} is not a folder."
+        )
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
         raise CacheError(
             f"'{parameter}' のフォルダ {folder} には ebpmkit のデータ以外のファイルがあるため、上書きしません。"
@@ -167,7 +169,9 @@ def write_dataset(
                     # Excel opens UTF-8 with a BOM correctly, which staff will try first.
                     frame.to_csv(target, index=False, encoding="utf-8-sig")
                 files[target.name] = {"bytes": target.stat().st_size, "sha256": _sha256(target)}
-        (tmp / TRUTH).write_text(json.dumps(truth, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+        (tmp / TRUTH).write_text(
+            json.dumps(truth, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
+        )
         files[TRUTH] = {"bytes": (tmp / TRUTH).stat().st_size, "sha256": _sha256(tmp / TRUTH)}
         manifest = {
             **meta,
@@ -199,11 +203,15 @@ def _publish(tmp: Path, folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def read_dataset(folder: Path, tables: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+def read_dataset(
+    folder: Path, tables: list[str] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Read a verified dataset folder's parquet tables and its ground truth."""
     manifest, reason = verify_folder(folder)
     if manifest is None:
-        raise CacheError(f"{folder} のデータは使えません: {reason} / The dataset in {folder} cannot be used: {reason}")
+        raise CacheError(
+            f"{folder} のデータは使えません: {reason} / The dataset in {folder} cannot be used: {reason}"
+        )
     names = list(manifest["tables"]) if tables is None else tables
     out = {name: pd.read_parquet(Path(folder) / f"{name}.parquet") for name in names}
     truth = json.loads((Path(folder) / TRUTH).read_text(encoding="utf-8"))

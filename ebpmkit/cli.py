@@ -34,13 +34,22 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
 
     for name in builtin_profiles():
         p = load_profile(name)
-        print(f"{name:15s} {p.municipality}  {int(p.number('population.end')):>9,} 人 (架空 / fictional)")
+        print(
+            f"{name:15s} {p.municipality}  {int(p.number('population.end')):>9,} 人 (架空 / fictional)"
+        )
     return 0
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
     root = _repo_root()
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={root}",
+        *args.jupyter_args,
+    ]
     if (root / "notebooks").is_dir():
         cmd.append("notebooks/")
     print(" ".join(cmd))
@@ -58,19 +67,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="generate a synthetic municipality (into the cache or --out)")
-    gen.add_argument("--profile", default="urban-ward", help="built-in profile name or a .toml file (default: urban-ward)")
-    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
-    gen.add_argument("--scale", type=float, default=1.0, help="share of the population, in (0, 2] (default: 1.0)")
-    gen.add_argument("--out", default=None, help="output folder (default: the cache in $EBPMKIT_DATA_DIR)")
-    gen.add_argument("--format", default="parquet", help="parquet, csv or parquet,csv (default: parquet)")
+    gen = sub.add_parser(
+        "generate", help="generate a synthetic municipality (into the cache or --out)"
+    )
+    gen.add_argument(
+        "--profile",
+        default="urban-ward",
+        help="built-in profile name or a .toml file (default: urban-ward)",
+    )
+    gen.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+    )
+    gen.add_argument(
+        "--scale", type=float, default=1.0, help="share of the population, in (0, 2] (default: 1.0)"
+    )
+    gen.add_argument(
+        "--out", default=None, help="output folder (default: the cache in $EBPMKIT_DATA_DIR)"
+    )
+    gen.add_argument(
+        "--format", default="parquet", help="parquet, csv or parquet,csv (default: parquet)"
+    )
     gen.set_defaults(func=_cmd_generate)
 
     prof = sub.add_parser("profiles", help="list the built-in municipality profiles")
     prof.set_defaults(func=_cmd_profiles)
 
     lab = sub.add_parser("lab", help="start JupyterLab on the curriculum")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
+    lab.add_argument(
+        "jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab"
+    )
     lab.set_defaults(func=_cmd_lab)
     return parser
 

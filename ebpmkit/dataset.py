@@ -102,7 +102,12 @@ def _anonymized_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     out = {k: v for k, v in tables.items() if k not in IDENTITY_TABLES}
     if "residents" in out:
         res = out["residents"]
-        out["residents"] = res.assign(birth_date=res["birth_date"].dt.to_period("M").dt.to_timestamp().astype(res["birth_date"].dtype))
+        out["residents"] = res.assign(
+            birth_date=res["birth_date"]
+            .dt.to_period("M")
+            .dt.to_timestamp()
+            .astype(res["birth_date"].dtype)
+        )
     return out
 
 
@@ -115,7 +120,9 @@ def _progress_callback(bar: tqdm):
 
 
 def _build(profile: Profile, seed: int, scale: float, progress: bool) -> tuple[dict, dict]:
-    with tqdm(total=len(DOMAINS), desc="合成データを生成中", unit="段階", disable=not progress) as bar:
+    with tqdm(
+        total=len(DOMAINS), desc="合成データを生成中", unit="段階", disable=not progress
+    ) as bar:
         return generate_tables(profile, seed, scale, on_step=_progress_callback(bar))
 
 
@@ -138,7 +145,9 @@ def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) ->
             return folder
         cache.discard(folder, reason)
     tables, truth = _build(profile, seed, scale, progress)
-    cache.write_dataset(tables, truth, _meta(profile, seed, scale), folder, parameter="EBPMKIT_DATA_DIR")
+    cache.write_dataset(
+        tables, truth, _meta(profile, seed, scale), folder, parameter="EBPMKIT_DATA_DIR"
+    )
     return folder
 
 
@@ -223,7 +232,9 @@ def generate(
     if isinstance(formats, str):
         formats = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not formats:
-        raise ParameterError("引数 'format' に出力形式を1つ以上指定してください。 / Pass at least one format.")
+        raise ParameterError(
+            "引数 'format' に出力形式を1つ以上指定してください。 / Pass at least one format."
+        )
     prof = load_profile(profile)
     seed = check_seed(seed)
     scale = check_scale(scale)
@@ -238,10 +249,14 @@ def generate(
             )
         folder = cache.dataset_folder(prof.name, prof.digest, seed, scale)
         tables, truth = _build(prof, seed, scale, progress)
-        return cache.write_dataset(tables, truth, _meta(prof, seed, scale), folder, formats, parameter="EBPMKIT_DATA_DIR")
+        return cache.write_dataset(
+            tables, truth, _meta(prof, seed, scale), folder, formats, parameter="EBPMKIT_DATA_DIR"
+        )
     out = Path(out)
     # Fail on an unwritable target before spending time on generation.
     cache.check_target(out, "out")
     tables, truth = _build(prof, seed, scale, progress)
     tables["dictionary"] = dictionary_frame(DOMAINS)
-    return cache.write_dataset(tables, truth, _meta(prof, seed, scale), out, formats, parameter="out")
+    return cache.write_dataset(
+        tables, truth, _meta(prof, seed, scale), out, formats, parameter="out"
+    )

@@ -17,12 +17,31 @@ def test_help_lists_commands(capsys):
 
 
 def test_console_script_runs():
-    out = subprocess.run([sys.executable, "-m", "ebpmkit.cli", "profiles"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ebpmkit.cli", "profiles"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "urban-ward" in out.stdout and "架空" in out.stdout
 
 
 def test_generate_to_folder(tmp_path, capsys):
-    code = main(["generate", "--profile", "town", "--seed", "2", "--scale", "0.02", "--out", str(tmp_path / "o"), "--format", "csv"])
+    code = main(
+        [
+            "generate",
+            "--profile",
+            "town",
+            "--seed",
+            "2",
+            "--scale",
+            "0.02",
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "csv",
+        ]
+    )
     assert code == 0
     assert (tmp_path / "o" / "residents.csv").exists()
 
@@ -31,7 +50,24 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
     assert main(["generate", "--profile", "nowhere", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "profile" in err and "Traceback" not in err
-    assert main(["generate", "--profile", "town", "--scale", "0", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["generate", "--profile", "town", "--scale", "0", "--out", str(tmp_path / "o")]) == 2
+    )
     assert "scale" in capsys.readouterr().err
-    assert main(["generate", "--profile", "town", "--scale", "0.02", "--format", "xls", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "generate",
+                "--profile",
+                "town",
+                "--scale",
+                "0.02",
+                "--format",
+                "xls",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "format" in capsys.readouterr().err

@@ -50,7 +50,9 @@ def test_determinism_survives_a_fresh_interpreter():
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True
+    )
     assert json.loads(out.stdout) == tables_digest(generate_tables("town", seed=5, scale=0.02)[0])
 
 
@@ -84,7 +86,9 @@ def test_unknown_table_attribute_lists_tables(fresh_data_dir):
         ds.residnets  # noqa: B018
 
 
-@pytest.mark.parametrize("damage", ["flip_byte", "truncate", "drop_manifest", "drop_table", "bad_manifest"])
+@pytest.mark.parametrize(
+    "damage", ["flip_byte", "truncate", "drop_manifest", "drop_table", "bad_manifest"]
+)
 def test_corrupt_or_partial_cache_is_rebuilt_not_used(fresh_data_dir, damage):
     expected = tables_digest(ebpmkit.load(**SMALL).tables)
     folder = _folder()
@@ -143,9 +147,16 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_generate_out_writes_formats_and_protects_user_files(tmp_path):
-    out = ebpmkit.generate("town", seed=3, scale=0.02, out=tmp_path / "ds", formats="parquet,csv", progress=False)
+    out = ebpmkit.generate(
+        "town", seed=3, scale=0.02, out=tmp_path / "ds", formats="parquet,csv", progress=False
+    )
     names = {p.name for p in out.iterdir()}
-    assert {"resident_years.parquet", "resident_years.csv", "dictionary.csv", "manifest.json"} <= names
+    assert {
+        "resident_years.parquet",
+        "resident_years.csv",
+        "dictionary.csv",
+        "manifest.json",
+    } <= names
     assert cache.verify_folder(out)[0] is not None
     head = (out / "resident_years.csv").read_bytes()[:3]
     assert head == b"\xef\xbb\xbf"  # UTF-8 BOM so Excel shows Japanese correctly
@@ -160,7 +171,9 @@ def test_generate_out_writes_formats_and_protects_user_files(tmp_path):
         ebpmkit.generate("town", seed=3, scale=0.02, out=mine, progress=False)
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "大事なメモ"
     with pytest.raises(ParameterError, match="format"):
-        ebpmkit.generate("town", seed=3, scale=0.02, out=tmp_path / "x", formats="xlsx", progress=False)
+        ebpmkit.generate(
+            "town", seed=3, scale=0.02, out=tmp_path / "x", formats="xlsx", progress=False
+        )
 
 
 def test_unwritable_out_fails_before_generating(tmp_path):

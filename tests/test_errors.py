@@ -10,7 +10,9 @@ def test_check_choice_lists_options():
     with pytest.raises(ParameterError) as err:
         check_choice("variant", "secret", ["raw", "anonymized"])
     text = str(err.value)
-    assert "variant" in text and "'raw'" in text and "'secret'" in text and "指定してください" in text
+    assert (
+        "variant" in text and "'raw'" in text and "'secret'" in text and "指定してください" in text
+    )
 
 
 def test_check_range_bounds_and_types():

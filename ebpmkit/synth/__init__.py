@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 
 from ebpmkit.errors import ParameterError, check_range
-from ebpmkit.synth import geography, population
+from ebpmkit.synth import childcare, furusato_flows, geography, income, ltc, nhi, population
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
 __all__ = ["DOMAINS", "builtin_profiles", "generate_tables", "load_profile", "validate_profile"]
 
-DOMAINS = [geography, population]
+DOMAINS = [geography, population, income, nhi, ltc, childcare, furusato_flows]
 
 
 def validate_profile(profile: Profile) -> None:
@@ -36,7 +36,9 @@ def validate_profile(profile: Profile) -> None:
 def check_seed(seed: Any) -> int:
     """Return ``seed`` if it is a non-negative integer."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError(f"The 'seed' parameter must be a non-negative integer, but {seed!r} was passed.")
+        raise ParameterError(
+            f"The 'seed' parameter must be a non-negative integer, but {seed!r} was passed."
+        )
     return seed
 
 

@@ -48,7 +48,9 @@ def dictionary_frame(modules: list) -> pd.DataFrame:
     True
     """
     rows = [asdict(c) for m in modules for c in m.COLUMNS]
-    frame = pd.DataFrame(rows, columns=["table", "column", "dtype", "label_ja", "label_en", "unit", "description"])
+    frame = pd.DataFrame(
+        rows, columns=["table", "column", "dtype", "label_ja", "label_en", "unit", "description"]
+    )
     tables = {t: d for m in modules for t, d in m.TABLES.items()}
     frame.insert(1, "table_description", frame["table"].map(tables))
     return frame
@@ -68,7 +70,10 @@ def render_markdown(frame: pd.DataFrame, tables: dict[str, str]) -> str:
     ]
     for table, group in frame.groupby("table", sort=False):
         lines += [f"## {table}", "", f"{tables[table]}({SYNTHETIC_NOTE})", ""]
-        lines += ["| 列 column | 型 dtype | 日本語 | English | 単位 unit | 説明 |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| 列 column | 型 dtype | 日本語 | English | 単位 unit | 説明 |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in group.itertuples():
             lines.append(
                 f"| `{row.column}` | {row.dtype} | {row.label_ja} | {row.label_en} | {row.unit} | {row.description} |"

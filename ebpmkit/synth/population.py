@@ -38,29 +38,155 @@ TABLES = {
 
 _FY_NOTE = "各年度の4月1日時点。"
 COLUMNS = [
-    Column("residents", "person_id", "int64", "個人ID", "person ID", "", "住民を識別する番号(架空)"),
+    Column(
+        "residents", "person_id", "int64", "個人ID", "person ID", "", "住民を識別する番号(架空)"
+    ),
     Column("residents", "sex", "category", "性別", "sex", "", "男性・女性"),
-    Column("residents", "birth_date", "datetime64[s]", "生年月日", "date of birth", "", "生年月日(匿名化版では年月の1日に丸める)"),
+    Column(
+        "residents",
+        "birth_date",
+        "datetime64[s]",
+        "生年月日",
+        "date of birth",
+        "",
+        "生年月日(匿名化版では年月の1日に丸める)",
+    ),
     Column("residents", "nationality", "category", "国籍", "nationality", "", "日本・外国"),
-    Column("residents", "entry_date", "datetime64[s]", "登録日", "registration date", "", "出生日・転入日。初年度4月1日に既に住んでいた人は初年度4月1日"),
-    Column("residents", "entry_reason", "category", "登録理由", "registration reason", "", "初期登録・出生・転入"),
-    Column("residents", "exit_date", "datetime64[s]", "消除日", "deregistration date", "", "死亡日・転出日。期間末まで住んでいる人は空欄"),
-    Column("residents", "exit_reason", "category", "消除理由", "deregistration reason", "", "死亡・転出。転出率・世帯形成率は仮定値"),
-    Column("households", "household_id", "int64", "世帯ID", "household ID", "", "世帯を識別する番号(架空)"),
-    Column("households", "chome_code", "str", "町丁コード", "chome code", "", "世帯の所在する町丁"),
-    Column("households", "district_code", "str", "住区コード", "district code", "", "世帯の所在する住区"),
+    Column(
+        "residents",
+        "entry_date",
+        "datetime64[s]",
+        "登録日",
+        "registration date",
+        "",
+        "出生日・転入日。初年度4月1日に既に住んでいた人は初年度4月1日",
+    ),
+    Column(
+        "residents",
+        "entry_reason",
+        "category",
+        "登録理由",
+        "registration reason",
+        "",
+        "初期登録・出生・転入",
+    ),
+    Column(
+        "residents",
+        "exit_date",
+        "datetime64[s]",
+        "消除日",
+        "deregistration date",
+        "",
+        "死亡日・転出日。期間末まで住んでいる人は空欄",
+    ),
+    Column(
+        "residents",
+        "exit_reason",
+        "category",
+        "消除理由",
+        "deregistration reason",
+        "",
+        "死亡・転出。転出率・世帯形成率は仮定値",
+    ),
+    Column(
+        "households",
+        "household_id",
+        "int64",
+        "世帯ID",
+        "household ID",
+        "",
+        "世帯を識別する番号(架空)",
+    ),
+    Column(
+        "households", "chome_code", "category", "町丁コード", "chome code", "", "世帯の所在する町丁"
+    ),
+    Column(
+        "households",
+        "district_code",
+        "category",
+        "住区コード",
+        "district code",
+        "",
+        "世帯の所在する住区",
+    ),
     Column("households", "area", "category", "地区", "area", "", "世帯の所在する地区"),
-    Column("households", "formed_date", "datetime64[s]", "世帯形成日", "date formed", "", "世帯ができた日(初年度から住む世帯は初年度4月1日)"),
-    Column("households", "formed_reason", "category", "形成理由", "reason formed", "", "初期登録・転入・独立・結婚・離別"),
-    Column("resident_years", "fiscal_year", "int16", "年度", "fiscal year", "年度", _FY_NOTE + "4月から翌年3月まで"),
-    Column("resident_years", "person_id", "int64", "個人ID", "person ID", "", "residents の person_id"),
-    Column("resident_years", "age", "int16", "年齢", "age", "歳", _FY_NOTE + "満年齢(保育の年齢区分と同じ数え方)"),
+    Column(
+        "households",
+        "formed_date",
+        "datetime64[s]",
+        "世帯形成日",
+        "date formed",
+        "",
+        "世帯ができた日(初年度から住む世帯は初年度4月1日)",
+    ),
+    Column(
+        "households",
+        "formed_reason",
+        "category",
+        "形成理由",
+        "reason formed",
+        "",
+        "初期登録・転入・独立・結婚・離別",
+    ),
+    Column(
+        "resident_years",
+        "fiscal_year",
+        "int16",
+        "年度",
+        "fiscal year",
+        "年度",
+        _FY_NOTE + "4月から翌年3月まで",
+    ),
+    Column(
+        "resident_years", "person_id", "int64", "個人ID", "person ID", "", "residents の person_id"
+    ),
+    Column(
+        "resident_years",
+        "age",
+        "int16",
+        "年齢",
+        "age",
+        "歳",
+        _FY_NOTE + "満年齢(保育の年齢区分と同じ数え方)",
+    ),
     Column("resident_years", "sex", "category", "性別", "sex", "", "男性・女性"),
     Column("resident_years", "nationality", "category", "国籍", "nationality", "", "日本・外国"),
-    Column("resident_years", "household_id", "int64", "世帯ID", "household ID", "", _FY_NOTE + "所属する世帯"),
-    Column("resident_years", "relationship", "category", "続柄", "relationship to head", "", "世帯主・配偶者・子・親・その他"),
-    Column("resident_years", "chome_code", "str", "町丁コード", "chome code", "", _FY_NOTE + "住所の町丁"),
-    Column("resident_years", "district_code", "str", "住区コード", "district code", "", _FY_NOTE + "住所の住区"),
+    Column(
+        "resident_years",
+        "household_id",
+        "int64",
+        "世帯ID",
+        "household ID",
+        "",
+        _FY_NOTE + "所属する世帯",
+    ),
+    Column(
+        "resident_years",
+        "relationship",
+        "category",
+        "続柄",
+        "relationship to head",
+        "",
+        "世帯主・配偶者・子・親・その他",
+    ),
+    Column(
+        "resident_years",
+        "chome_code",
+        "category",
+        "町丁コード",
+        "chome code",
+        "",
+        _FY_NOTE + "住所の町丁",
+    ),
+    Column(
+        "resident_years",
+        "district_code",
+        "category",
+        "住区コード",
+        "district code",
+        "",
+        _FY_NOTE + "住所の住区",
+    ),
     Column("resident_years", "area", "category", "地区", "area", "", _FY_NOTE + "住所の地区"),
 ]
 
@@ -143,6 +269,14 @@ def age_on(birth: np.ndarray, date: np.datetime64) -> np.ndarray:
     return (ry - by - not_yet).astype(np.int64)
 
 
+def _year_and_monthday(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar year and month*100+day of ``datetime64[D]`` dates (one slow conversion, cached)."""
+    year = dates.astype("datetime64[Y]")
+    month = dates.astype("datetime64[M]")
+    md = ((month - year).astype(np.int64) + 1) * 100 + (dates - month).astype(np.int64) + 1
+    return year.astype(np.int64) + 1970, md
+
+
 def _band(age: np.ndarray) -> np.ndarray:
     return np.minimum(age // 5, N_BANDS - 1)
 
@@ -214,6 +348,13 @@ class _State:
         self.hh_chome = np.empty(0, np.int64)
         self.hh_formed = np.empty(0, "datetime64[D]")
         self.hh_reason = np.empty(0, np.int8)
+        self.birth_year = np.empty(0, np.int64)
+        self.birth_md = np.empty(0, np.int64)
+
+    def age(self, persons: np.ndarray, on: np.datetime64) -> np.ndarray:
+        """Age on date ``on`` of the given persons, from the cached birth year and month-day."""
+        (ry,), (rmd,) = _year_and_monthday(np.array([on], dtype="datetime64[D]"))
+        return ry - self.birth_year[persons] - (self.birth_md[persons] > rmd)
 
     @property
     def n(self) -> int:
@@ -224,6 +365,9 @@ class _State:
         k = len(sex)
         self.sex = np.concatenate([self.sex, sex.astype(np.int8)])
         self.birth = np.concatenate([self.birth, birth])
+        by, bmd = _year_and_monthday(birth)
+        self.birth_year = np.concatenate([self.birth_year, by])
+        self.birth_md = np.concatenate([self.birth_md, bmd])
         self.foreign = np.concatenate([self.foreign, foreign])
         self.entry = np.concatenate([self.entry, np.broadcast_to(entry, k)])
         self.entry_reason = np.concatenate([self.entry_reason, np.full(k, reason, np.int8)])
@@ -276,7 +420,11 @@ class _Model:
         scale = p.number("mortality.scale")
         self.qx = np.stack(
             [
-                np.minimum(np.exp(np.interp(ages, anchors, np.log(p.numbers(f"mortality.qx_{s}")))) * scale, 0.6)
+                np.minimum(
+                    np.exp(np.interp(ages, anchors, np.log(p.numbers(f"mortality.qx_{s}"))))
+                    * scale,
+                    0.6,
+                )
                 for s in ("male", "female")
             ]
         )
@@ -324,7 +472,9 @@ def _chome_sampler(ctx: SimContext, model: _Model):
     area_idx = chome["area"].astype(str).map({a: i for i, a in enumerate(areas)}).to_numpy()
     # A fixed density pattern per chome (from the profile's map seed, not the data seed), so
     # the same chome is dense or sparse whatever the seed.
-    density = np.random.default_rng(int(ctx.profile.number("geography.layout_seed"))).lognormal(0, 0.35, len(chome))
+    density = np.random.default_rng(int(ctx.profile.number("geography.layout_seed"))).lognormal(
+        0, 0.35, len(chome)
+    )
     base = chome["area_km2"].to_numpy(float) * density
     young = base / base.sum()
     old = base * model.elderly_area_w[area_idx]
@@ -364,7 +514,9 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, chome_of) -> None:
     sizes = rng.choice([1, 2, 3], size=len(kids), p=[0.45, 0.42, 0.13])
     fam_of_kid = np.repeat(np.arange(len(sizes)), sizes)[: len(kids)]
     n_fam = int(fam_of_kid[-1]) + 1 if len(kids) else 0
-    fam_target = np.rint(np.bincount(fam_of_kid, weights=implied) / np.bincount(fam_of_kid)).astype(np.int64)
+    fam_target = np.rint(np.bincount(fam_of_kid, weights=implied) / np.bincount(fam_of_kid)).astype(
+        np.int64
+    )
     women = np.flatnonzero((sex == 1) & ~kid & (age >= 18))
     mother = match_by_age(fam_target, age[women], rng)
     has_mother = mother >= 0
@@ -450,7 +602,9 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, chome_of) -> None:
     target = np.where(age[rest] >= 50, age[rest] - 30, age[rest] + 30)
     order = np.argsort(age[heads], kind="stable")
     sorted_heads, sorted_age = heads[order], age[heads][order]
-    slot = np.clip(np.searchsorted(sorted_age, target) + rng.integers(-20, 21, len(rest)), 0, len(heads) - 1)
+    slot = np.clip(
+        np.searchsorted(sorted_age, target) + rng.integers(-20, 21, len(rest)), 0, len(heads) - 1
+    )
     hh[rest] = hh[sorted_heads[slot]]
     rel[rest] = np.where(age[rest] >= 50, PARENT, np.where(age[rest] < 18, OTHER, CHILD))
 
@@ -466,7 +620,7 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, chome_of) -> None:
 def _children_left_alone_move(st: _State, d1: np.datetime64, dates) -> None:
     """Children left in a household with no one aged 18+ go to relatives outside (a move out)."""
     present = st.present()
-    grown = age_on(st.birth[present], d1) >= 18
+    grown = st.age(present, d1) >= 18
     adult = np.zeros(len(st.hh_chome), bool)
     adult[st.hh[present[grown]]] = True
     alone = present[~adult[st.hh[present]]]
@@ -503,7 +657,7 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
 
     present = st.present()
     age = np.zeros(st.n, np.int64)
-    age[present] = age_on(st.birth[present], d0)
+    age[present] = st.age(present, d0)
     pop_start = len(present)
 
     # Deaths.
@@ -560,7 +714,9 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     # Single people forming couples.
     sizes = np.bincount(st.hh[stay], minlength=len(st.hh_chome))
     single = stay[(sizes[st.hh[stay]] == 1) & (age[stay] >= 25) & (age[stay] <= 44)]
-    single = single[~np.isin(single, go)]
+    moved_out_of_home = np.zeros(st.n, bool)
+    moved_out_of_home[go] = True
+    single = single[~moved_out_of_home[single]]
     women = single[st.sex[single] == 1]
     men = single[st.sex[single] == 0]
     brides = women[(rng.random(len(women)) < m.couple_rate) & (age[women] <= 39)]
@@ -571,16 +727,24 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     st.hh[grooms], st.rel[grooms] = new, HEAD
     st.hh[brides], st.rel[brides] = new, SPOUSE
     # Couples separating: the spouse leaves to live alone.
-    spouses = stay[(st.rel[stay] == SPOUSE) & ~np.isin(stay, brides)]
+    just_married = np.zeros(st.n, bool)
+    just_married[brides] = True
+    spouses = stay[(st.rel[stay] == SPOUSE) & ~just_married[stay]]
     part = spouses[rng.random(len(spouses)) < m.separation]
     new = st.add_households(chome_of(age[part]), dates(len(part)), SEPARATED)
     st.hh[part], st.rel[part] = new, HEAD
 
     # Moves in: enough new households to reach next April's register target.
     present = st.present()
-    occupied = len(np.unique(st.hh[present]))
+    occupied = int((np.bincount(st.hh[present], minlength=len(st.hh_chome)) > 0).sum())
     _move_in(
-        m, st, int(m.targets[k + 1]) - len(present), int(m.hh_targets[k + 1]) - occupied, d1, dates, chome_of
+        m,
+        st,
+        int(m.targets[k + 1]) - len(present),
+        int(m.hh_targets[k + 1]) - occupied,
+        d1,
+        dates,
+        chome_of,
     )
     age = np.concatenate([age, np.zeros(st.n - len(age), np.int64)])
     _children_left_alone_move(st, d1, dates)
@@ -607,12 +771,16 @@ def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates,
     n_hh = n_single + n_multi
     if n_hh == 0:
         return
-    kind = np.concatenate([np.zeros(n_single, np.int64), np.where(rng.random(n_multi) < couple_share, 1, 2)])
+    kind = np.concatenate(
+        [np.zeros(n_single, np.int64), np.where(rng.random(n_multi) < couple_share, 1, 2)]
+    )
     n_kids = np.where(kind == 2, rng.choice([1, 2], size=n_hh, p=[0.6, 0.4]), 0)
     lone_parent = (kind == 2) & (rng.random(n_hh) < m.single_parent)
     head_age = m.draw_ages_from_bands(m.in_w, n_hh, low=18)
     family_age = np.clip(rng.normal(35, 5, n_hh), 24, 50).astype(np.int64)
-    head_age = np.where(kind == 2, family_age, np.where(kind == 1, np.maximum(head_age, 22), head_age))
+    head_age = np.where(
+        kind == 2, family_age, np.where(kind == 1, np.maximum(head_age, 22), head_age)
+    )
     mean_size = n_people / n_hh
     # Foreign share of newcomers keeps the register near the profile's foreign share.
     present = st.present()
@@ -628,14 +796,22 @@ def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates,
     head_sex = np.where((kind == 1) | ((kind == 2) & ~lone_parent), 0, m.draw_sex(head_age))
     head_sex = np.where(lone_parent, 1, head_sex)
     spouse = (kind == 1) | ((kind == 2) & ~lone_parent)
-    sp_age = np.maximum(head_age[spouse] - np.rint(rng.normal(2, 3, spouse.sum())).astype(np.int64), 18)
+    sp_age = np.maximum(
+        head_age[spouse] - np.rint(rng.normal(2, 3, spouse.sum())).astype(np.int64), 18
+    )
     kid_of = np.repeat(np.arange(n_hh), n_kids)
-    kid_age = np.clip(head_age[kid_of] - np.rint(rng.normal(32, 4, len(kid_of))).astype(np.int64), 0, 17)
+    kid_age = np.clip(
+        head_age[kid_of] - np.rint(rng.normal(32, 4, len(kid_of))).astype(np.int64), 0, 17
+    )
 
     ages = np.concatenate([head_age, sp_age, kid_age])
     hh_of = np.concatenate([np.arange(n_hh), np.flatnonzero(spouse), kid_of])
-    sex = np.concatenate([head_sex, np.ones(spouse.sum(), np.int8), (rng.random(len(kid_of)) < 0.49).astype(np.int8)])
-    rel = np.concatenate([np.full(n_hh, HEAD), np.full(spouse.sum(), SPOUSE), np.full(len(kid_of), CHILD)])
+    sex = np.concatenate(
+        [head_sex, np.ones(spouse.sum(), np.int8), (rng.random(len(kid_of)) < 0.49).astype(np.int8)]
+    )
+    rel = np.concatenate(
+        [np.full(n_hh, HEAD), np.full(spouse.sum(), SPOUSE), np.full(len(kid_of), CHILD)]
+    )
     on = entry[hh_of]
     birth = m.draw_birth(ages, d1) if len(ages) else np.empty(0, "datetime64[D]")
     # Nobody is born after they move in.
@@ -673,8 +849,15 @@ def _cat(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
 def _tables(ctx: SimContext, m: _Model, st: _State, registers) -> dict[str, pd.DataFrame]:
     chome = ctx.tables["chome"]
     areas = list(ctx.profile.get("geography.areas"))
-    chome_codes = chome["chome_code"].astype(str).to_numpy()
-    chome_district = chome["district_code"].astype(str).to_numpy()
+    # Codes are categoricals: 2.8M register rows repeat 88 chome and 22 district codes.
+    chome_codes = chome["chome_code"].astype(str).tolist()
+    district_codes = sorted(chome["district_code"].astype(str).unique())
+    chome_district = (
+        chome["district_code"]
+        .astype(str)
+        .map({d: i for i, d in enumerate(district_codes)})
+        .to_numpy()
+    )
     chome_area = chome["area"].astype(str).map({a: i for i, a in enumerate(areas)}).to_numpy()
 
     # Persons never registered on any 1 April and gone by the end still count as residents.
@@ -695,8 +878,10 @@ def _tables(ctx: SimContext, m: _Model, st: _State, registers) -> dict[str, pd.D
     households = pd.DataFrame(
         {
             "household_id": np.arange(1, n_hh + 1, dtype=np.int64),
-            "chome_code": chome_codes[st.hh_chome],
-            "district_code": chome_district[st.hh_chome],
+            "chome_code": pd.Categorical.from_codes(st.hh_chome, categories=chome_codes),
+            "district_code": pd.Categorical.from_codes(
+                chome_district[st.hh_chome], categories=district_codes
+            ),
             "area": pd.Categorical.from_codes(chome_area[st.hh_chome], categories=areas),
             "formed_date": st.hh_formed.astype("datetime64[s]"),
             "formed_reason": _cat(st.hh_reason, FORMED_REASONS),
@@ -712,13 +897,15 @@ def _tables(ctx: SimContext, m: _Model, st: _State, registers) -> dict[str, pd.D
                 {
                     "fiscal_year": np.full(len(present), fy, np.int16),
                     "person_id": present.astype(np.int64) + 1,
-                    "age": age_on(st.birth[present], d0).astype(np.int16),
+                    "age": st.age(present, d0).astype(np.int16),
                     "sex": _cat(st.sex[present], SEXES),
                     "nationality": _cat(st.foreign[present].astype(np.int8), NATIONALITIES),
                     "household_id": hh + 1,
                     "relationship": _cat(rel, RELATIONSHIPS),
-                    "chome_code": chome_codes[chome_idx],
-                    "district_code": chome_district[chome_idx],
+                    "chome_code": pd.Categorical.from_codes(chome_idx, categories=chome_codes),
+                    "district_code": pd.Categorical.from_codes(
+                        chome_district[chome_idx], categories=district_codes
+                    ),
                     "area": pd.Categorical.from_codes(chome_area[chome_idx], categories=areas),
                 }
             )

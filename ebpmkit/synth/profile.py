@@ -38,7 +38,9 @@ def builtin_profiles() -> list[str]:
     >>> "urban-ward" in builtin_profiles()
     True
     """
-    return sorted(p.name.removesuffix(".toml") for p in _PROFILE_DIR.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in _PROFILE_DIR.iterdir() if p.name.endswith(".toml")
+    )
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,12 @@ class Profile:
         return float(value)
 
     def numbers(
-        self, key: str, *, low: float | None = None, high: float | None = None, length: int | None = None
+        self,
+        key: str,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        length: int | None = None,
     ) -> np.ndarray:
         """A list of numbers as a float array, checked against bounds and length."""
         value = self.get(key)
@@ -161,21 +168,27 @@ class Profile:
         """A string figure."""
         value = self.get(key)
         if not isinstance(value, str):
-            raise ProfileError(f"The profile figure '{key}' must be text, but {value!r} was found in {self.origin}.")
+            raise ProfileError(
+                f"The profile figure '{key}' must be text, but {value!r} was found in {self.origin}."
+            )
         return value
 
     def table(self, key: str) -> dict[str, Any]:
         """A mapping (a TOML table)."""
         value = self.get(key)
         if not isinstance(value, dict):
-            raise ProfileError(f"The profile figure '{key}' must be a table, but {value!r} was found in {self.origin}.")
+            raise ProfileError(
+                f"The profile figure '{key}' must be a table, but {value!r} was found in {self.origin}."
+            )
         return value
 
     def source(self, key: str) -> str | None:
         """The source written beside a figure, if any."""
         return self.sources.get(key)
 
-    def _check_bounds(self, key: str, values: Iterable[float], low: float | None, high: float | None) -> None:
+    def _check_bounds(
+        self, key: str, values: Iterable[float], low: float | None, high: float | None
+    ) -> None:
         for v in values:
             if (low is not None and v < low) or (high is not None and v > high) or v != v:
                 lo = "-inf" if low is None else f"{low:g}"
@@ -200,7 +213,9 @@ class Profile:
                 self.table(p.key)
             elif p.kind == "bool":
                 if not isinstance(self.get(p.key), bool):
-                    raise ProfileError(f"The profile figure '{p.key}' must be true or false in {self.origin}.")
+                    raise ProfileError(
+                        f"The profile figure '{p.key}' must be true or false in {self.origin}."
+                    )
             else:  # pragma: no cover - a programming error in a Param declaration
                 raise ValueError(f"unknown Param kind {p.kind!r}")
 
@@ -233,7 +248,9 @@ def _national_rates() -> tuple[dict, dict[str, str]]:
     return values, sources
 
 
-def _read_profile_chain(text: str, origin: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
+def _read_profile_chain(
+    text: str, origin: str, seen: tuple[str, ...] = ()
+) -> tuple[dict, dict[str, str]]:
     raw = _read_toml(text, origin)
     sources: dict[str, str] = {}
     values = _split(raw, "", sources)
@@ -248,7 +265,9 @@ def _read_profile_chain(text: str, origin: str, seen: tuple[str, ...] = ()) -> t
     if parent in seen:
         raise ProfileError(f"'extends' in {origin} loops back to '{parent}'.")
     base_text = (_PROFILE_DIR / f"{parent}.toml").read_text(encoding="utf-8")
-    base_values, base_sources = _read_profile_chain(base_text, f"built-in profile '{parent}'", (*seen, parent))
+    base_values, base_sources = _read_profile_chain(
+        base_text, f"built-in profile '{parent}'", (*seen, parent)
+    )
     return _merge(base_values, values), {**base_sources, **sources}
 
 
@@ -289,7 +308,9 @@ def load_profile(profile: str | Path | Profile = "urban-ward") -> Profile:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError(f"The profile file {path} cannot be read as UTF-8 text: {exc}") from None
+            raise ProfileError(
+                f"The profile file {path} cannot be read as UTF-8 text: {exc}"
+            ) from None
         name, origin = path.stem, str(path)
     rates, rate_sources = _national_rates()
     values, sources = _read_profile_chain(text, origin)

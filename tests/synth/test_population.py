@@ -18,7 +18,9 @@ CALIBRATION_SCALES = {"urban-ward": 0.1, "regional-city": 0.22, "town": 0.5}
 @pytest.fixture(scope="module", params=sorted(CALIBRATION_SCALES))
 def calibrated(request):
     name = request.param
-    tables, _ = generate_tables(name, seed=11, scale=CALIBRATION_SCALES[name], only=("geography", "population"))
+    tables, _ = generate_tables(
+        name, seed=11, scale=CALIBRATION_SCALES[name], only=("geography", "population")
+    )
     return load_profile(name), CALIBRATION_SCALES[name], tables
 
 
@@ -40,7 +42,9 @@ def test_population_and_households_of_last_register_within_3_percent(calibrated)
     profile, scale, tables = calibrated
     last = _register(tables, profile.fiscal_years[-1])
     assert len(last) == pytest.approx(profile.number("population.end") * scale, rel=0.03)
-    assert last["household_id"].nunique() == pytest.approx(profile.number("households.end") * scale, rel=0.03)
+    assert last["household_id"].nunique() == pytest.approx(
+        profile.number("households.end") * scale, rel=0.03
+    )
 
 
 def test_single_person_share_and_foreign_share(calibrated):
@@ -102,10 +106,14 @@ def test_young_adults_move_most(calibrated):
     res = tables["residents"]
     ry = tables["resident_years"]
     first_year = profile.fiscal_years[0]
-    reg = _register(tables, first_year).merge(res[["person_id", "exit_date", "exit_reason"]], on="person_id")
+    reg = _register(tables, first_year).merge(
+        res[["person_id", "exit_date", "exit_reason"]], on="person_id"
+    )
     end = pd.Timestamp(f"{first_year + 1}-04-01")
     moved = (reg["exit_reason"] == "転出") & (reg["exit_date"] < end)
-    by_age = moved.groupby(pd.cut(reg["age"], [0, 19, 34, 64, 120], right=True, include_lowest=True), observed=True).mean()
+    by_age = moved.groupby(
+        pd.cut(reg["age"], [0, 19, 34, 64, 120], right=True, include_lowest=True), observed=True
+    ).mean()
     assert by_age.idxmax().left == 19  # the 20-34 band
     assert len(ry) > 0
 
@@ -140,5 +148,7 @@ def test_match_by_age_pairs_distinct_candidates():
 
 
 def test_age_on_counts_birthdays():
-    births = np.array(["2000-04-01", "2000-04-02", "2000-03-31", "2004-02-29"], dtype="datetime64[D]")
+    births = np.array(
+        ["2000-04-01", "2000-04-02", "2000-03-31", "2004-02-29"], dtype="datetime64[D]"
+    )
     assert age_on(births, np.datetime64("2010-04-01")).tolist() == [10, 9, 10, 6]

@@ -62,7 +62,9 @@ def test_wrong_type_and_out_of_range_figures_name_the_key(tmp_path):
     path.write_text('extends = "town"\n[population]\nforeign_share = 1.5\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="population.foreign_share"):
         generate_tables(path, seed=1, scale=0.01)
-    path.write_text('extends = "town"\n[population]\nage_band_shares = [50, 50]\n', encoding="utf-8")
+    path.write_text(
+        'extends = "town"\n[population]\nage_band_shares = [50, 50]\n', encoding="utf-8"
+    )
     with pytest.raises(ProfileError, match="age_band_shares"):
         generate_tables(path, seed=1, scale=0.01)
 
@@ -70,14 +72,18 @@ def test_wrong_type_and_out_of_range_figures_name_the_key(tmp_path):
 def test_missing_figure_names_the_key(tmp_path):
     path = tmp_path / "bare.toml"
     path.write_text('[municipality]\nname = "テスト町"\n', encoding="utf-8")
-    with pytest.raises(ProfileError, match="has no figure .geography|has no figure .population|has no figure .years"):
+    with pytest.raises(
+        ProfileError,
+        match="has no figure .geography|has no figure .population|has no figure .years",
+    ):
         generate_tables(path, seed=1, scale=0.01)
 
 
 def test_user_profile_extends_a_builtin(tmp_path):
     path = tmp_path / "mytown.toml"
     path.write_text(
-        'extends = "town"\n[municipality]\nname = { value = "試験町", source = "test" }\n', encoding="utf-8"
+        'extends = "town"\n[municipality]\nname = { value = "試験町", source = "test" }\n',
+        encoding="utf-8",
     )
     profile = load_profile(path)
     assert profile.name == "mytown"

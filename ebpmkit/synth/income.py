@@ -1,0 +1,675 @@
+"""Incomes and individual resident tax of every resident aged 15+, by fiscal year.
+
+Model (national figures in ``rates/income.toml``, the municipality's in its profile's
+``[income]`` section):
+
+- Every person has a lasting earnings rank (a standard normal drawn once per person) and a
+  lasting attachment to work; a small part of both is redrawn every year, so incomes are
+  correlated across years.
+- Employment (正規雇用 / 非正規雇用 / 自営業 / none) follows shares by sex and 5-year age band
+  (ages on 31 December of the income year), scaled by the profile's ``employment_factor``;
+  people with a higher rank are more often regular employees. From 65 everyone not working is
+  a pensioner (年金) unless they have no pension (無職).
+- Salary revenue is log-normal around the National Tax Agency's 2023 mean for the sex and age
+  band, split into regular and non-regular pay with the survey's 5.30M / 2.02M ratio,
+  multiplied by the profile's ``level`` (an urban ward is richer) and a small wage growth.
+  Business income of the self-employed and public pensions from 65 are log-normal too
+  (assumptions).
+- Deductions: social insurance (15% of salary as in the ministry's furusato table, with a cap;
+  shares of business and pension income), the basic deduction, and the spouse and dependants
+  found in the household of ``resident_years``: the higher earner of the head and spouse claims
+  the other if their income is within the limit, and every other member within the limit.
+- Income tax and resident tax come from :mod:`ebpmkit.tax` (rules of each income year). The
+  resident tax of fiscal year ``Y`` is assessed on income of calendar year ``Y - 1``; the
+  generator uses the 1 April register of ``Y`` (the statutory date is 1 January).
+
+Calibration targets in the profile: total income (総所得金額等) per income-levy payer
+(所得割納税義務者) -- the figure published as "taxable income per taxpayer" --, the share of
+residents who pay the income levy, and percentiles of salary revenue among salary earners.
+
+Examples
+--------
+>>> "income_tax" in TABLES
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from ebpmkit import tax
+from ebpmkit.errors import ProfileError
+from ebpmkit.synth.context import SimContext
+from ebpmkit.synth.dictionary import Column
+from ebpmkit.synth.profile import Param, Profile
+
+__all__ = ["COLUMNS", "EMPLOYMENT", "PARAMETERS", "TABLES", "simulate", "summary"]
+
+NAME = "income"
+EMPLOYMENT = ["正規雇用", "非正規雇用", "自営業", "年金", "無職"]
+REGULAR, NONREGULAR, SELF_EMPLOYED, PENSION, NONE = range(5)
+RELATIONSHIPS = ["世帯主", "配偶者", "子", "親", "その他"]  # population.py's categories
+HEAD, SPOUSE, CHILD, PARENT, OTHER = range(5)
+N_BANDS = 13
+DEPENDANT_COUNTS = ("young", "general", "specific", "elderly", "elderly_parent")
+
+TABLES = {
+    "income_tax": "住民の所得と個人住民税(15歳以上の住民1人1年度1行)。住民税は前年(1月-12月)の所得にもとづく",
+}
+
+_A = "(合成データの仮定値に基づく)"
+_T = "国の税制(ebpmkit.tax)で計算"
+COLUMNS = [
+    Column(
+        "income_tax",
+        "fiscal_year",
+        "int16",
+        "年度",
+        "fiscal year",
+        "年度",
+        "住民税の課税年度(4月1日時点の住民が対象。実際の賦課期日は1月1日)",
+    ),
+    Column(
+        "income_tax",
+        "income_year",
+        "int16",
+        "所得年",
+        "income year",
+        "年",
+        "所得の年(1月-12月)。年度の前年",
+    ),
+    Column("income_tax", "person_id", "int64", "個人ID", "person ID", "", "residents の person_id"),
+    Column(
+        "income_tax",
+        "employment",
+        "category",
+        "就業状態",
+        "employment",
+        "",
+        f"正規雇用・非正規雇用・自営業・年金・無職。年齢・性別ごとの割合は仮定値{_A}",
+    ),
+    Column(
+        "income_tax",
+        "salary_revenue",
+        "int64",
+        "給与収入",
+        "salary revenue",
+        "円",
+        f"1年間の給与の収入金額。国税庁民間給与実態統計調査(2023年)の年齢・性別平均をもとに自治体の所得水準を掛けた{_A}",
+    ),
+    Column(
+        "income_tax",
+        "pension_revenue",
+        "int64",
+        "公的年金収入",
+        "public pension revenue",
+        "円",
+        f"65歳以上の公的年金等の収入金額{_A}",
+    ),
+    Column(
+        "income_tax",
+        "business_income",
+        "int64",
+        "事業所得",
+        "business income",
+        "円",
+        f"自営業者の事業所得(必要経費を引いた後){_A}",
+    ),
+    Column(
+        "income_tax",
+        "total_income",
+        "int64",
+        "合計所得金額",
+        "total income",
+        "円",
+        f"給与所得(所得金額調整控除後)+公的年金等の雑所得+事業所得。{_T}",
+    ),
+    Column(
+        "income_tax",
+        "income_deductions",
+        "int64",
+        "所得控除額(住民税)",
+        "income deductions (resident tax)",
+        "円",
+        f"住民税の所得控除の合計: 社会保険料(給与の15%など、仮定値)・基礎控除・配偶者控除・扶養控除。{_T}",
+    ),
+    Column(
+        "income_tax",
+        "taxable_income",
+        "int64",
+        "課税総所得金額(住民税)",
+        "taxable income (resident tax)",
+        "円",
+        "合計所得金額から住民税の所得控除を引いた額(千円未満切捨て)",
+    ),
+    Column(
+        "income_tax",
+        "income_tax_taxable",
+        "int64",
+        "課税総所得金額(所得税)",
+        "taxable income (income tax)",
+        "円",
+        "合計所得金額から所得税の所得控除を引いた額(千円未満切捨て)",
+    ),
+    Column(
+        "income_tax",
+        "income_tax",
+        "int64",
+        "所得税額",
+        "income tax",
+        "円",
+        f"所得税と復興特別所得税(2.1%)の合計。住宅ローン控除などの税額控除は含まない。{_T}",
+    ),
+    Column(
+        "income_tax",
+        "income_levy",
+        "int64",
+        "所得割額",
+        "income levy",
+        "円",
+        f"住民税の所得割(区市町村民税6%+都道府県民税4%、調整控除後)。ふるさと納税などの税額控除の前。{_T}",
+    ),
+    Column(
+        "income_tax",
+        "income_levy_municipal",
+        "int64",
+        "所得割額(区市町村分)",
+        "income levy (municipal)",
+        "円",
+        "所得割のうち区市町村民税の分(6%分)。この自治体の収入になる",
+    ),
+    Column(
+        "income_tax",
+        "per_capita_levy",
+        "int64",
+        "均等割額",
+        "per-capita levy",
+        "円",
+        "均等割。2023年度まで区市町村3,500円+都道府県1,500円、2024年度から3,000円+1,000円+森林環境税1,000円(森林環境税を含む)",
+    ),
+    Column(
+        "income_tax",
+        "forest_environment_tax",
+        "int64",
+        "森林環境税",
+        "forest environment tax",
+        "円",
+        "2024年度から均等割と一緒に集める国税(1,000円)。per_capita_levy の内数",
+    ),
+    Column(
+        "income_tax",
+        "resident_tax",
+        "int64",
+        "住民税額",
+        "resident tax",
+        "円",
+        "所得割+均等割(森林環境税を含む)",
+    ),
+    Column(
+        "income_tax",
+        "dependants",
+        "int16",
+        "扶養親族等の数",
+        "dependants",
+        "人",
+        "同一生計配偶者と扶養親族(16歳未満を含む)の数。非課税限度額の判定に使う",
+    ),
+    Column(
+        "income_tax",
+        "is_taxpayer",
+        "bool",
+        "所得割納税義務者",
+        "pays the income levy",
+        "",
+        "所得割を納める人(income_levy が0より大きい)。「納税義務者1人あたり所得」の分母",
+    ),
+]
+
+PARAMETERS = [
+    Param("income.age_bands", "numbers", low=0, high=120, length=N_BANDS),
+    Param("income.salary_mean_men", "numbers", low=0, length=N_BANDS),
+    Param("income.salary_mean_women", "numbers", low=0, length=N_BANDS),
+    Param("income.base_year", low=2000, high=2100),
+    Param("income.regular_ratio", low=1, high=10),
+    Param("income.sigma_regular", low=0, high=2),
+    Param("income.sigma_nonregular", low=0, high=2),
+    Param("income.yearly_noise", low=0, high=1),
+    Param("income.wage_growth", low=-0.1, high=0.1),
+    *[
+        Param(f"income.{kind}_share_{sex}", "numbers", low=0, high=1, length=N_BANDS)
+        for kind in ("regular", "nonregular", "self_employed")
+        for sex in ("men", "women")
+    ],
+    Param("income.rank_employment_link", low=0, high=1),
+    Param("income.business_mean_men", low=0),
+    Param("income.business_mean_women", low=0),
+    Param("income.sigma_business", low=0, high=3),
+    Param("income.pension_mean_men", low=0),
+    Param("income.pension_mean_women", low=0),
+    Param("income.sigma_pension", low=0, high=2),
+    Param("income.no_pension_share", low=0, high=1),
+    Param("income.pension_rank_link", low=0, high=1),
+    Param("income.social_insurance_salary", low=0, high=0.5),
+    Param("income.social_insurance_salary_cap", low=0),
+    Param("income.social_insurance_business", low=0, high=0.5),
+    Param("income.social_insurance_pension", low=0, high=0.5),
+    # municipality (profile)
+    Param("income.level", low=0.2, high=5),
+    Param("income.pension_level", low=0.2, high=5),
+    Param("income.employment_factor", low=0.2, high=2),
+    Param("income.grade", low=1, high=3),
+    Param("income.target_income_per_taxpayer", low=0),
+    Param("income.target_income_fiscal_year", low=2000, high=2100),
+    Param("income.target_levy_payer_share", low=0, high=1),
+    Param("income.target_salary_percentiles", "numbers", low=0, length=4),
+]
+
+
+@dataclass(frozen=True)
+class _Params:
+    bands: np.ndarray
+    salary_mean: np.ndarray  # (2, bands): men, women
+    shares: np.ndarray  # (2, bands, 3): regular, non-regular, self-employed
+    base_year: int
+    regular_ratio: float
+    sigma_reg: float
+    sigma_non: float
+    yearly_noise: float
+    wage_growth: float
+    rank_link: float
+    business_mean: np.ndarray  # (2,)
+    sigma_business: float
+    pension_mean: np.ndarray  # (2,)
+    sigma_pension: float
+    no_pension: float
+    pension_link: float
+    si_salary: float
+    si_salary_cap: float
+    si_business: float
+    si_pension: float
+    level: float
+    pension_level: float
+    grade: int
+
+    @classmethod
+    def read(cls, p: Profile) -> _Params:
+        g = "income."
+        factor = p.number(g + "employment_factor")
+        shares = np.stack(
+            [
+                np.stack(
+                    [
+                        p.numbers(f"{g}{k}_share_{sex}")
+                        for k in ("regular", "nonregular", "self_employed")
+                    ],
+                    axis=-1,
+                )
+                for sex in ("men", "women")
+            ]
+        )
+        shares = shares * factor
+        total = shares.sum(axis=-1, keepdims=True)
+        shares = np.where(total > 0.98, shares * 0.98 / np.maximum(total, 1e-12), shares)
+        grade = p.number(g + "grade")
+        if grade not in (1, 2, 3):
+            raise ProfileError(
+                f"The profile figure 'income.grade' must be 1, 2 or 3, but {grade!r} was found."
+            )
+        return cls(
+            bands=p.numbers(g + "age_bands"),
+            salary_mean=np.stack(
+                [p.numbers(g + "salary_mean_men"), p.numbers(g + "salary_mean_women")]
+            ),
+            shares=shares,
+            base_year=int(p.number(g + "base_year")),
+            regular_ratio=p.number(g + "regular_ratio"),
+            sigma_reg=p.number(g + "sigma_regular"),
+            sigma_non=p.number(g + "sigma_nonregular"),
+            yearly_noise=p.number(g + "yearly_noise"),
+            wage_growth=p.number(g + "wage_growth"),
+            rank_link=p.number(g + "rank_employment_link"),
+            business_mean=np.array(
+                [p.number(g + "business_mean_men"), p.number(g + "business_mean_women")]
+            ),
+            sigma_business=p.number(g + "sigma_business"),
+            pension_mean=np.array(
+                [p.number(g + "pension_mean_men"), p.number(g + "pension_mean_women")]
+            ),
+            sigma_pension=p.number(g + "sigma_pension"),
+            no_pension=p.number(g + "no_pension_share"),
+            pension_link=p.number(g + "pension_rank_link"),
+            si_salary=p.number(g + "social_insurance_salary"),
+            si_salary_cap=p.number(g + "social_insurance_salary_cap"),
+            si_business=p.number(g + "social_insurance_business"),
+            si_pension=p.number(g + "social_insurance_pension"),
+            level=p.number(g + "level"),
+            pension_level=p.number(g + "pension_level"),
+            grade=int(grade),
+        )
+
+
+def _thresholds(shares: np.ndarray) -> np.ndarray:
+    """Normal-scale cut points so a standard-normal latent falls into each employment class.
+
+    Classes from the top: regular, self-employed, non-regular, not working. Returns an array
+    (..., 3) of cut points: latent > c0 regular, > c1 self-employed, > c2 non-regular.
+    """
+    cum = np.cumsum(shares[..., [0, 2, 1]], axis=-1)
+    inv = np.vectorize(lambda q: NormalDist().inv_cdf(min(max(1.0 - q, 1e-12), 1 - 1e-12)))
+    return inv(cum)
+
+
+def _codes(series: pd.Series, labels: list[str]) -> np.ndarray:
+    """Positions of a (categorical or text) column's values in ``labels``; -1 when absent."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        lookup = np.array(
+            [labels.index(c) if c in labels else -1 for c in series.cat.categories] + [-1]
+        )
+        return lookup[series.cat.codes.to_numpy()]  # code -1 (missing) picks the last entry
+    return pd.Categorical(series, categories=labels).codes.astype(np.int64)
+
+
+def _dependants(
+    fy: np.ndarray,
+    household: np.ndarray,
+    relationship: np.ndarray,
+    age_dec: np.ndarray,
+    income: np.ndarray,
+    limit: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Spouse and dependant counts of each row's claimant, from the household of the register.
+
+    The claimant of a household is the higher earner of head and spouse (the head when there is
+    no spouse). Every other member whose total income is within ``limit`` is the claimant's
+    spouse (if head or spouse) or a dependant of the class given by their age.
+    """
+    n = len(fy)
+    years = fy - fy.min() if n else fy
+    span = int(household.max()) + 1 if n else 1
+    if household.min(initial=0) >= 0 and span * (int(years.max(initial=0)) + 1) <= 4 * n:
+        codes = years * span + household  # dense household ids: no hashing needed
+        n_groups = int(codes.max(initial=-1)) + 1
+    else:
+        codes, uniques = pd.factorize(years * (1 << 40) + household)
+        n_groups = len(uniques)
+    is_head = relationship == HEAD
+    is_spouse = relationship == SPOUSE
+    # highest score of the household: head and spouse first, then income, the head on ties
+    score = income.astype(np.float64) + np.where(
+        is_head, 1e13 + 0.5, np.where(is_spouse, 1e13, 0.0)
+    )
+    # a stable sort puts each household's best row first (the earlier row on a tie)
+    order = np.lexsort((-score, codes))
+    sorted_codes = codes[order]
+    first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]] if n else np.zeros(0, bool)
+    claimant_of_group = np.zeros(n_groups, dtype=np.int64)
+    claimant_of_group[sorted_codes[first]] = order[first]
+    claimant = claimant_of_group[codes]
+    not_claimant = claimant != np.arange(n)
+    eligible = not_claimant & (income <= limit)
+    claimant_rel = relationship[claimant]
+    spouse = eligible & (
+        (is_spouse & (claimant_rel == HEAD)) | (is_head & (claimant_rel == SPOUSE))
+    )
+    dep = np.flatnonzero(eligible & ~spouse)
+    d_age, d_rel, d_claimant = age_dec[dep], relationship[dep], claimant[dep]
+    # class of each dependant: young, general (16-18, 23-69), specific (19-22), elderly, parent
+    cls = np.where(
+        d_age < 16,
+        0,
+        np.where(
+            d_age <= 18,
+            1,
+            np.where(d_age <= 22, 2, np.where(d_age < 70, 1, np.where(d_rel == PARENT, 4, 3))),
+        ),
+    )
+    counts = np.bincount(d_claimant * 5 + cls, minlength=n * 5).astype(np.int8).reshape(n, 5)
+    out = {k: counts[:, i] for i, k in enumerate(DEPENDANT_COUNTS)}
+    spouse_rows = np.flatnonzero(spouse)
+    out["spouse"] = np.bincount(claimant[spouse_rows], minlength=n) > 0
+    old_spouse = spouse_rows[age_dec[spouse_rows] >= 70]
+    out["elderly_spouse"] = np.bincount(claimant[old_spouse], minlength=n) > 0
+    out["child_under_23"] = np.bincount(d_claimant[d_age < 23], minlength=n) > 0
+    child_dep = np.bincount(d_claimant[d_rel == CHILD], minlength=n) > 0
+    has_spouse_member = np.bincount(codes[is_spouse], minlength=n_groups)[codes] > 0
+    out["single_parent"] = ~not_claimant & is_head & ~has_spouse_member & child_dep
+    return out
+
+
+def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
+    """Generate ``income_tax`` from ``resident_years`` and ``residents``.
+
+    Examples
+    --------
+    >>> from ebpmkit.synth.profile import load_profile
+    >>> ctx = SimContext(load_profile("town"), seed=1, scale=0.01)
+    >>> ctx.tables["residents"] = pd.DataFrame({"person_id": [1], "birth_date": pd.to_datetime(["1980-05-01"])})
+    >>> ctx.tables["resident_years"] = pd.DataFrame({"fiscal_year": [2020], "person_id": [1], "age": [39],
+    ...     "sex": ["男性"], "household_id": [1], "relationship": ["世帯主"]})
+    >>> list(simulate(ctx)["income_tax"].columns[:3])
+    ['fiscal_year', 'income_year', 'person_id']
+    """
+    for name in ("resident_years", "residents"):
+        if name not in ctx.tables:
+            raise ProfileError(
+                f"The income module needs the '{name}' table; run the population module first."
+            )
+    prm = _Params.read(ctx.profile)
+    ry = ctx.tables["resident_years"]
+    res = ctx.tables["residents"]
+    rng = ctx.rng(NAME)
+
+    # every register row (children too: they count as dependants), sorted by fiscal year
+    fy_all = ry["fiscal_year"].to_numpy(np.int64)
+    order = np.argsort(fy_all, kind="stable") if (np.diff(fy_all) < 0).any() else slice(None)
+    fy_all = fy_all[order]
+    pid_all = ry["person_id"].to_numpy(np.int64)[order]
+    idx_all = pd.Index(res["person_id"].to_numpy(np.int64)).get_indexer(pid_all)
+    if (idx_all < 0).any():
+        raise ProfileError("Some person_id of resident_years are missing from residents.")
+    birth_year = res["birth_date"].dt.year.to_numpy(np.int64)
+    age_dec_all = fy_all - 1 - birth_year[idx_all]  # age on 31 December of the income year
+    rel_all = _codes(ry["relationship"], RELATIONSHIPS)[order]
+    adult_rows = np.flatnonzero(ry["age"].to_numpy()[order] >= 15)
+
+    # rows of the table: residents aged 15+ on 1 April
+    fy = fy_all[adult_rows]
+    pid = pid_all[adult_rows]
+    idx = idx_all[adult_rows]
+    age_dec = age_dec_all[adult_rows]
+    female = (_codes(ry["sex"], ["男性", "女性"])[order][adult_rows] == 1).astype(np.int64)
+    n = len(fy)
+    years = np.arange(fy.min(), fy.max() + 1) if n else np.zeros(0, dtype=np.int64)
+    bounds = np.searchsorted(fy, np.r_[years, years[-1] + 1] if n else [0])
+
+    # lasting person effects, drawn in the order of ``residents`` (one row per person)
+    n_persons = len(res)
+    z = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # earnings rank
+    w = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # attachment to work
+    zb = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # business
+    zp = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # pension
+    up = rng.random(n_persons, dtype=np.float32)[idx]  # no pension
+    e_sal = rng.standard_normal(n, dtype=np.float32)
+    e_emp = rng.standard_normal(n, dtype=np.float32)
+
+    v = prm.yearly_noise
+    band = np.clip((age_dec - int(prm.bands[0])) // 5, 0, N_BANDS - 1)
+    group = female * N_BANDS + band  # sex x age band
+    old = age_dec >= 65
+    growth = ((1 + prm.wage_growth) ** (years - prm.base_year)).astype(np.float64)
+    year_of = fy - (years[0] if n else 0)
+
+    # employment: a standard-normal attachment falls between cut points by sex and age band
+    link = prm.rank_link
+    latent = (
+        np.float32(np.sqrt(1 - v)) * (np.float32(link) * z + np.float32(np.sqrt(1 - link**2)) * w)
+        + np.float32(np.sqrt(v)) * e_emp
+    )
+    cuts = _thresholds(prm.shares).reshape(-1, 3).astype(np.float32)
+    level = (latent > cuts[:, 2].take(group)).astype(np.int8)
+    level += latent > cuts[:, 1].take(group)
+    level += latent > cuts[:, 0].take(group)
+    emp = np.array([NONE, NONREGULAR, SELF_EMPLOYED, REGULAR], dtype=np.int8).take(level)
+    del latent, level
+
+    # salary: the group mean split into regular and non-regular pay with the survey's ratio
+    s = prm.shares.reshape(-1, 3)
+    nonreg_share = s[:, 1] / np.maximum(s[:, 0] + s[:, 1], 1e-9)
+    regular_mean = prm.salary_mean.reshape(-1) / (
+        (1 - nonreg_share) + nonreg_share / prm.regular_ratio
+    )
+    means = (
+        np.stack([regular_mean / prm.regular_ratio, regular_mean], axis=1) * prm.level
+    )  # (groups, 2)
+    sigmas = np.array([prm.sigma_non, prm.sigma_reg])
+    log_mu = (np.log(np.maximum(means, 1.0)) - sigmas**2 / 2).reshape(-1)
+    sig = np.tile(sigmas, len(regular_mean))
+    salary = np.zeros(n)
+    rows = np.flatnonzero((emp == REGULAR) | (emp == NONREGULAR))
+    gi = group[rows] * 2 + (emp[rows] == REGULAR)
+    rank = np.sqrt(1 - v) * z[rows] + np.sqrt(v) * e_sal[rows]
+    salary[rows] = np.round(np.exp(log_mu[gi] + sig[gi] * rank) * growth[year_of[rows]], -3)
+
+    business = np.zeros(n)
+    rows = np.flatnonzero(emp == SELF_EMPLOYED)
+    sb = prm.sigma_business
+    brank = np.sqrt(1 - v) * (0.6 * z[rows] + 0.8 * zb[rows]) + np.sqrt(v) * e_sal[rows]
+    mean_b = prm.business_mean[female[rows]] * prm.level * growth[year_of[rows]]
+    business[rows] = np.round(mean_b * np.exp(sb * brank - sb**2 / 2), -3)
+
+    pension = np.zeros(n)
+    rows = np.flatnonzero(old & (up >= prm.no_pension))
+    sp_, pl = prm.sigma_pension, prm.pension_link
+    prank = pl * z[rows] + np.sqrt(1 - pl**2) * zp[rows]
+    mean_p = prm.pension_mean[female[rows]] * prm.pension_level * growth[year_of[rows]]
+    pension[rows] = np.round(mean_p * np.exp(sp_ * prank - sp_**2 / 2), -3)
+    emp = np.where(old & (emp == NONE) & (pension > 0), np.int8(PENSION), emp)
+    del z, w, zb, zp, up, e_sal, e_emp
+
+    social = np.floor(
+        np.minimum(salary * prm.si_salary, prm.si_salary_cap)
+        + business * prm.si_business
+        + pension * prm.si_pension
+    )
+
+    # total income of those who might be claimed as a spouse or dependant (limit <= ¥580k:
+    # salary <= ¥1.23M, pension <= ¥1.68M, business <= ¥580k); everyone else is out of reach
+    pre_total = np.full(n, np.inf)
+    limit_all = np.zeros(len(fy_all))
+    for k, y in enumerate(years):
+        lo, hi = bounds[k], bounds[k + 1]
+        year = int(y) - 1
+        cand = lo + np.flatnonzero(
+            (salary[lo:hi] <= 1_300_000)
+            & (pension[lo:hi] <= 1_800_000)
+            & (business[lo:hi] <= 600_000)
+        )
+        sal_inc = tax.salary_income(salary[cand], year)
+        pen_inc = tax.pension_income(
+            pension[cand], year, aged_65=old[cand], other_income=sal_inc + business[cand]
+        )
+        pre_total[cand] = sal_inc + pen_inc + business[cand]
+        limit_all[fy_all == y] = tax.dependant_income_limit(year)
+    income_all = np.zeros(len(fy_all))
+    income_all[adult_rows] = pre_total
+    hh_all = ry["household_id"].to_numpy(np.int64)[order]
+    fam = _dependants(fy_all, hh_all, rel_all, age_dec_all, income_all, limit_all)
+    fam = {k: v_[adult_rows] for k, v_ in fam.items()}
+    del income_all, limit_all, hh_all, rel_all, age_dec_all, fy_all, pid_all, idx_all
+    minor_age = np.where(fy <= 2022, 20, 18)  # majority at 18 from April 2022 (status on 1 January)
+    exempt = (age_dec < minor_age) | fam["single_parent"]
+
+    names = ("total", "ded", "taxable", "it_taxable", "it", "levy", "levy_m", "pc", "forest")
+    cols = {k: np.zeros(n, dtype=np.int64) for k in names}
+    has_income = (salary > 0) | (pension > 0) | (business > 0)
+    for k, y in enumerate(years):
+        m = bounds[k] + np.flatnonzero(has_income[bounds[k] : bounds[k + 1]])
+        a = tax.assess(
+            int(y) - 1,
+            salary_revenue=salary[m],
+            pension_revenue=pension[m],
+            business_income=business[m],
+            aged_65=old[m],
+            social_insurance=social[m],
+            spouse=fam["spouse"][m],
+            elderly_spouse=fam["elderly_spouse"][m],
+            young=fam["young"][m],
+            general=fam["general"][m],
+            specific=fam["specific"][m],
+            elderly=fam["elderly"][m],
+            elderly_parent=fam["elderly_parent"][m],
+            child_under_23=fam["child_under_23"][m],
+            exempt_person=exempt[m],
+            grade=prm.grade,
+        )
+        cols["total"][m] = a.total_income
+        cols["ded"][m] = a.resident_deductions
+        cols["taxable"][m] = a.resident_taxable
+        cols["it_taxable"][m] = a.income_tax_taxable
+        cols["it"][m] = a.income_tax
+        cols["levy"][m] = a.income_levy
+        cols["levy_m"][m] = a.resident.income_levy_municipal
+        cols["pc"][m] = a.resident.per_capita_levy
+        cols["forest"][m] = a.resident.forest_tax
+
+    dependants = fam["spouse"].astype(np.int16)
+    for key in DEPENDANT_COUNTS:
+        dependants += fam[key].astype(np.int16)
+    frame = pd.DataFrame(
+        {
+            "fiscal_year": fy.astype(np.int16),
+            "income_year": (fy - 1).astype(np.int16),
+            "person_id": pid,
+            "employment": pd.Categorical.from_codes(emp, categories=EMPLOYMENT),
+            "salary_revenue": salary.astype(np.int64),
+            "pension_revenue": pension.astype(np.int64),
+            "business_income": business.astype(np.int64),
+            "total_income": cols["total"],
+            "income_deductions": cols["ded"],
+            "taxable_income": cols["taxable"],
+            "income_tax_taxable": cols["it_taxable"],
+            "income_tax": cols["it"],
+            "income_levy": cols["levy"],
+            "income_levy_municipal": cols["levy_m"],
+            "per_capita_levy": cols["pc"],
+            "forest_environment_tax": cols["forest"],
+            "resident_tax": cols["levy"] + cols["pc"],
+            "dependants": dependants,
+            "is_taxpayer": cols["levy"] > 0,
+        },
+        copy=False,  # the arrays are fresh; skip consolidating them into one 2-D block
+    )
+    return {"income_tax": frame}
+
+
+def summary(income_tax: pd.DataFrame, resident_years: pd.DataFrame) -> pd.DataFrame:
+    """Calibration figures by fiscal year, to compare with the profile's targets.
+
+    Columns: income_per_taxpayer (total income per income-levy payer), levy_payer_share
+    (income-levy payers over all registered residents, children included) and the 25th, 50th,
+    75th and 90th percentiles of salary revenue among salary earners.
+
+    Examples
+    --------
+    >>> it = pd.DataFrame({"fiscal_year": [2020, 2020], "total_income": [3_000_000, 0],
+    ...     "is_taxpayer": [True, False], "salary_revenue": [4_000_000, 0]})
+    >>> ry = pd.DataFrame({"fiscal_year": [2020, 2020, 2020]})
+    >>> float(summary(it, ry).loc[2020, "levy_payer_share"])
+    0.3333333333333333
+    """
+    payers = income_tax[income_tax["is_taxpayer"]]
+    out = pd.DataFrame(
+        {
+            "income_per_taxpayer": payers.groupby("fiscal_year")["total_income"].mean(),
+            "levy_payer_share": payers.groupby("fiscal_year").size()
+            / resident_years.groupby("fiscal_year").size(),
+        }
+    )
+    earners = income_tax[income_tax["salary_revenue"] > 0]
+    q = earners.groupby("fiscal_year")["salary_revenue"].quantile([0.25, 0.5, 0.75, 0.9]).unstack()
+    q.columns = ["salary_p25", "salary_p50", "salary_p75", "salary_p90"]
+    return out.join(q)

@@ -1,0 +1,511 @@
+"""National health insurance (国民健康保険): who is enrolled, premiums, payment and medical cost.
+
+One row per enrolled person per fiscal year. Enrolment follows the household: employee-insured
+workers (regular workers, and a calibrated share of non-regular workers) cover low-income members
+of their household as dependants; everyone else under 75 (the self-employed, pensioners, the
+non-employed and their families) is in NHI, apart from a few covered elsewhere. The share of
+non-regular workers with employee insurance is solved so that enrolment meets the profile's
+``nhi.enrolment_share``. Premiums follow the 23-ward FY2023 formula with caps per household;
+arrears are drawn so the amount collected meets ``nhi.collection_rate``; medical cost follows the
+national per-person cost by age with a heavy right tail.
+
+Examples
+--------
+>>> import ebpmkit.synth.nhi as nhi
+>>> sorted(nhi.TABLES)
+['nhi']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ebpmkit.synth.context import SimContext
+from ebpmkit.synth.dictionary import Column
+from ebpmkit.synth.profile import Param
+
+__all__ = ["COLUMNS", "PARAMETERS", "TABLES", "premium_components", "simulate"]
+
+TABLES = {
+    "nhi": "国民健康保険の被保険者(年度・被保険者ごと1行):保険料、納付額、医療費、受診回数",
+}
+
+_T = "nhi"
+COLUMNS = [
+    Column(
+        _T,
+        "fiscal_year",
+        "int16",
+        "年度",
+        "fiscal year",
+        "年度",
+        "4月1日時点で国保に加入している年度",
+    ),
+    Column(
+        _T,
+        "person_id",
+        "int64",
+        "個人ID",
+        "person ID",
+        "",
+        "住民を識別する番号(residents と結合可)",
+    ),
+    Column(_T, "household_id", "int64", "世帯ID", "household ID", "", "その年度4月1日時点の世帯"),
+    Column(
+        _T,
+        "age",
+        "int16",
+        "年齢",
+        "age",
+        "歳",
+        "4月1日時点の年齢。75歳以上は後期高齢者医療制度に移るため含まない",
+    ),
+    Column(_T, "sex", "category", "性別", "sex", "", "男性/女性"),
+    Column(
+        _T, "district_code", "category", "地区コード", "district code", "", "住区(地区)のコード"
+    ),
+    Column(
+        _T,
+        "premium",
+        "int64",
+        "保険料(年額)",
+        "annual premium",
+        "円",
+        "23区の令和5年度算定式(医療分・支援金分・40〜64歳の介護分、賦課限度額は世帯単位)を全年度に適用し、"
+        "世帯の保険料を加入者ごとに按分した額。軽減措置は省略(仮定)",
+    ),
+    Column(
+        _T,
+        "premium_paid",
+        "int64",
+        "保険料納付額",
+        "premium paid",
+        "円",
+        "年度内に納付された額。収納率がプロフィールの目標(東京都91.5%など)になるよう滞納を設定(滞納の分布は仮定)",
+    ),
+    Column(
+        _T,
+        "medical_cost",
+        "int64",
+        "医療費(年額)",
+        "annual medical cost",
+        "円",
+        "年間の医療費総額(10割)。年齢別の平均は令和元年度の全制度の一人当たり医療費、ばらつき・0円の割合は仮定",
+    ),
+    Column(
+        _T,
+        "visits",
+        "int32",
+        "受診回数",
+        "visits",
+        "回",
+        "年間の受診回数(医療費と相関、関係式は仮定)",
+    ),
+]
+
+PARAMETERS = [
+    Param("nhi.enrolment_share", low=0.01, high=0.9),
+    Param("nhi.collection_rate", low=0.5, high=1.0),
+    Param("nhi.late_stage_age", low=60, high=90),
+    Param("nhi.dependant_revenue_limit", low=0),
+    Param("nhi.dependant_revenue_limit_60", low=0),
+    Param("nhi.jobless_enrol_share", low=0, high=1),
+    Param("nhi.student_enrol_share", low=0, high=1),
+    Param("nhi.nonregular_insured_range", kind="numbers", low=0, high=1, length=2),
+    *(
+        Param(f"nhi.premium.{part}_{kind}", low=0)
+        for part in ("medical", "support", "care")
+        for kind in ("per_head", "rate", "cap")
+    ),
+    Param("nhi.premium.basic_deduction", low=0),
+    Param("nhi.premium.care_ages", kind="numbers", low=0, high=120, length=2),
+    Param("nhi.payment.unpaid_share", low=0, high=1),
+    Param("nhi.payment.persistence", low=0, high=1),
+    Param("nhi.payment.income_effect", low=0, high=5),
+    Param("nhi.payment.young_effect", low=0, high=5),
+    Param("nhi.cost.band_means", kind="numbers", low=0, length=20),
+    Param("nhi.cost.zero_share_ages", kind="numbers", low=0, high=120),
+    Param("nhi.cost.zero_share", kind="numbers", low=0, high=0.95),
+    Param("nhi.cost.log_sd", low=0.05, high=3),
+    Param("nhi.cost.persistence", low=0, high=0.99),
+    Param("nhi.cost.visit_cost_unit", low=1),
+    Param("nhi.cost.visit_elasticity", low=0, high=1.5),
+]
+
+# Employment codes used internally (income_tax.employment labels).
+_REGULAR, _NONREGULAR, _SELF, _PENSION, _JOBLESS, _CHILD = range(6)
+_EMPLOYMENT = {
+    "正規雇用": _REGULAR,
+    "非正規雇用": _NONREGULAR,
+    "自営業": _SELF,
+    "年金": _PENSION,
+    "無職": _JOBLESS,
+}
+
+
+# -- small vectorised helpers ---------------------------------------------------------------------
+def _dense(key: np.ndarray, compact: bool = True) -> tuple[int, np.ndarray]:
+    """Map int64 keys to group numbers 0..n-1 (in key order): by direct indexing when the keys
+    span a small range, else by sorting. With ``compact=False`` a small range is used as it is
+    (some numbers unused), which is quicker for per-person draws."""
+    if len(key) == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    lo, hi = int(key.min()), int(key.max())
+    if not compact and hi - lo <= 4 * len(key) + 1_000_000:
+        return hi - lo + 1, key - lo
+    if hi - lo <= 4 * len(key) + 1_000_000:
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[key - lo] = True
+        remap = np.cumsum(present) - 1
+        return int(remap[-1]) + 1, remap[key - lo]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return len(uniq), inverse
+
+
+def _pair_key(year: np.ndarray, ident: np.ndarray, first_year: int, span: int) -> np.ndarray:
+    """One int64 key per (fiscal year, id) pair, compact when ids are small."""
+    return (year.astype(np.int64) - first_year) + ident.astype(np.int64) * span
+
+
+def _aligned(
+    year: np.ndarray, pid: np.ndarray, age: np.ndarray, it_year: np.ndarray, it_pid: np.ndarray
+) -> np.ndarray | None:
+    """Positions in income_tax when it lists the rows aged 15+ in the same order (the usual
+    case, as income.py derives it from resident_years); None otherwise."""
+    adult = np.flatnonzero(age >= 15)
+    if len(adult) != len(it_pid):
+        return None
+    if not (np.array_equal(pid[adult], it_pid) and np.array_equal(year[adult], it_year)):
+        return None
+    pos = np.full(len(pid), -1, dtype=np.int64)
+    pos[adult] = np.arange(len(adult))
+    return pos
+
+
+def _positions(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Row of ``keys`` holding each ``query`` key, or -1 (``keys`` are unique)."""
+    if len(keys) == 0 or len(query) == 0:
+        return np.full(len(query), -1, dtype=np.int64)
+    lo = min(int(keys.min()), int(query.min()))
+    hi = max(int(keys.max()), int(query.max()))
+    if hi - lo <= 4 * (len(keys) + len(query)) + 1_000_000:
+        table = np.full(hi - lo + 1, -1, dtype=np.int64)
+        table[keys - lo] = np.arange(len(keys))
+        return table[query - lo]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    at = np.searchsorted(sorted_keys, query).clip(0, len(keys) - 1)
+    return np.where(sorted_keys[at] == query, order[at], -1)
+
+
+def _person_draws(
+    rng: np.random.Generator, person_id: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` uniforms and ``k`` standard normals per person, the same in every fiscal year."""
+    n, idx = _dense(person_id.astype(np.int64))
+    return rng.random((n, k))[idx], rng.standard_normal((n, k))[idx]
+
+
+# -- premium rules --------------------------------------------------------------------------------
+def premium_components(profile, income_base: np.ndarray, care: np.ndarray) -> dict[str, np.ndarray]:
+    """Uncapped per-person premium parts (medical, support, care) in yen.
+
+    Parameters
+    ----------
+    profile : Profile
+        Provides ``nhi.premium.*``.
+    income_base : ndarray
+        Total income minus the basic deduction, floored at 0 (旧ただし書き所得).
+    care : ndarray of bool
+        Whether the person pays the care part (ages 40-64).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``medical``, ``support`` and ``care`` parts before the household caps.
+
+    Examples
+    --------
+    >>> from ebpmkit.synth.profile import load_profile
+    >>> parts = premium_components(load_profile("urban-ward"), np.array([1_000_000.0]), np.array([False]))
+    >>> int(parts["medical"][0]), int(parts["care"][0])
+    (116700, 0)
+    """
+    p = "nhi.premium."
+    out = {}
+    for part in ("medical", "support", "care"):
+        out[part] = (
+            profile.number(p + part + "_per_head")
+            + profile.number(p + part + "_rate") * income_base
+        )
+    out["care"] = np.where(care, out["care"], 0.0)
+    return out
+
+
+# -- simulation -----------------------------------------------------------------------------------
+def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
+    """Generate the ``nhi`` table from ``resident_years`` and ``income_tax``.
+
+    Examples
+    --------
+    >>> from ebpmkit.synth.profile import load_profile
+    >>> ctx = SimContext(load_profile("town"), seed=1, scale=0.01)
+    >>> ctx.tables["resident_years"] = pd.DataFrame({
+    ...     "fiscal_year": np.int16([2015]), "person_id": [1], "age": np.int16([70]),
+    ...     "sex": ["男性"], "household_id": [1], "relationship": ["世帯主"], "district_code": ["D01"]})
+    >>> ctx.tables["income_tax"] = pd.DataFrame({
+    ...     "fiscal_year": [2015], "person_id": [1], "employment": ["年金"], "salary_revenue": [0],
+    ...     "pension_revenue": [2_000_000], "business_income": [0], "total_income": [800_000]})
+    >>> simulate(ctx)["nhi"]["premium"].tolist()
+    [95583]
+    """
+    prof = ctx.profile
+    rng = ctx.rng("nhi")
+    ry = ctx.tables["resident_years"]
+    it = ctx.tables["income_tax"]
+    late_age = int(prof.number("nhi.late_stage_age"))
+    n_all = len(ry)
+
+    # Person-level draws come from the whole register, so they do not depend on who is under 75.
+    all_year = ry["fiscal_year"].to_numpy().astype(np.int64)
+    first_year = int(all_year.min()) if n_all else 0
+    span = int(all_year.max()) - first_year + 1 if n_all else 1
+    n_persons, person = _dense(ry["person_id"].to_numpy(np.int64), compact=False)
+    draws = {name: rng.random(n_persons) for name in ("insured", "group")}
+    draws |= {name: rng.standard_normal(n_persons) for name in ("arrears", "health")}
+    rows = np.flatnonzero(ry["age"].to_numpy() < late_age)
+    person = person[rows]
+    year = all_year[rows]
+    pid = ry["person_id"].to_numpy(np.int64)[rows]
+    age = ry["age"].to_numpy()[rows].astype(np.int64)
+    hh = ry["household_id"].to_numpy(np.int64)[rows]
+    u_ins, u_grp = draws["insured"][person], draws["group"][person]
+
+    # Employment and revenue in the income year behind this fiscal year (income_tax of the same year).
+    it_year = it["fiscal_year"].to_numpy().astype(np.int64)
+    it_rows = np.flatnonzero((it_year >= first_year) & (it_year < first_year + span))
+    it_key = _pair_key(
+        it_year[it_rows], it["person_id"].to_numpy(np.int64)[it_rows], first_year, span
+    )
+    pos = _aligned(
+        all_year,
+        ry["person_id"].to_numpy(np.int64),
+        ry["age"].to_numpy(),
+        it_year[it_rows],
+        it["person_id"].to_numpy(np.int64)[it_rows],
+    )
+    if pos is not None:
+        pos = pos[rows]
+    else:
+        pos = _positions(_pair_key(year, pid, first_year, span), it_key)
+    found = pos >= 0
+    pos = it_rows[pos[found]]
+    emp_labels = pd.Categorical(it["employment"])
+    code_of_cat = np.array(
+        [_EMPLOYMENT.get(str(c), _JOBLESS) for c in emp_labels.categories] + [_JOBLESS],
+        dtype=np.int64,
+    )
+    emp = np.where(age >= 15, _JOBLESS, _CHILD)
+    emp[found] = code_of_cat[emp_labels.codes[pos]]  # code -1 (missing) maps to the last entry
+
+    def income_column(name: str) -> np.ndarray:
+        out = np.zeros(len(rows))
+        if name in it.columns:
+            out[found] = it[name].to_numpy(np.float64)[pos]
+        return out
+
+    revenue = (
+        income_column("salary_revenue")
+        + income_column("pension_revenue")
+        + np.maximum(income_column("business_income"), 0.0)
+    )
+    total_income = np.maximum(income_column("total_income"), 0.0)
+    n_groups, grp = _dense(_pair_key(year, hh, first_year, span))
+
+    # Enrolment is a threshold on q, the share of non-regular workers with employee insurance:
+    # row i is in NHI when q <= t_i. A non-regular worker with u_ins < q is employee-insured, and
+    # the low-revenue members of a household with an employee-insured worker are dependants.
+    limit = np.where(
+        age >= 60,
+        prof.number("nhi.dependant_revenue_limit_60"),
+        prof.number("nhi.dependant_revenue_limit"),
+    )
+    low_rev = revenue < limit
+    regular = emp == _REGULAR
+    nonreg = emp == _NONREGULAR
+    has_regular = np.bincount(grp, weights=regular, minlength=n_groups) > 0
+    min_u = np.full(n_groups, np.inf)
+    np.minimum.at(min_u, grp[nonreg], u_ins[nonreg])
+    group_share = np.ones(len(rows))
+    group_share[emp == _JOBLESS] = prof.number("nhi.jobless_enrol_share")
+    group_share[(emp == _JOBLESS) & (age < 25)] = prof.number("nhi.student_enrol_share")
+    eligible = ~regular & (u_grp < group_share) & ~(low_rev & has_regular[grp])
+    t = np.where(nonreg, u_ins, np.inf)
+    t = np.where(low_rev, np.minimum(t, min_u[grp]), t)
+    t = np.where(eligible, t, -np.inf)
+
+    q_lo, q_hi = prof.numbers("nhi.nonregular_insured_range", low=0, high=1, length=2)
+    k = int(np.clip(round(prof.number("nhi.enrolment_share") * n_all), 1, max(len(t), 1)))
+    # The k-th largest threshold enrols exactly k rows (np.partition is linear, a sort is not).
+    q = (
+        float(np.clip(np.partition(t, len(t) - k)[len(t) - k], q_lo, q_hi))
+        if len(t)
+        else float(q_lo)
+    )
+    sel = np.flatnonzero(t >= q)
+
+    src = rows[sel]
+    year, pid, age, hh = year[sel], pid[sel], age[sel], hh[sel]
+    total_income = total_income[sel]
+    n_groups, grp = _dense(grp[sel])
+    premium = _premiums(prof, total_income, age, grp, n_groups)
+    person = person[sel]
+    paid = _payments(prof, rng, premium, total_income, age, grp, n_groups, draws["arrears"][person])
+    cost, visits = _medical_cost(prof, rng, age, draws["health"][person])
+
+    def passthrough(name: str) -> pd.Categorical:
+        if name not in ry.columns:
+            return pd.Categorical([pd.NA] * len(src))
+        values = ry[name].iloc[src]
+        return (
+            values.array
+            if isinstance(values.dtype, pd.CategoricalDtype)
+            else pd.Categorical(values)
+        )
+
+    table = pd.DataFrame(
+        {
+            "fiscal_year": year.astype(np.int16),
+            "person_id": pid,
+            "household_id": hh,
+            "age": age.astype(np.int16),
+            "sex": passthrough("sex"),
+            "district_code": passthrough("district_code"),
+            "premium": premium,
+            "premium_paid": paid,
+            "medical_cost": cost,
+            "visits": visits,
+        }
+    )
+
+    per_year = np.bincount(all_year - first_year, minlength=span) if n_all else np.zeros(0)
+    enrolled_per_year = np.bincount(year - first_year, minlength=span) if n_all else np.zeros(0)
+    ctx.truth["nhi"] = {
+        "nonregular_insured_share": round(q, 4),
+        "enrolment_share_target": prof.number("nhi.enrolment_share"),
+        "enrolment_share": {
+            first_year + i: round(float(enrolled_per_year[i] / per_year[i]), 4)
+            for i in range(len(per_year))
+            if per_year[i]
+        },
+        "collection_rate": round(float(paid.sum() / max(premium.sum(), 1)), 4),
+        "note": "Premiums use the 23-ward FY2023 formula in every year, without low-income reductions.",
+    }
+    return {"nhi": table}
+
+
+def _premiums(
+    prof, total_income: np.ndarray, age: np.ndarray, grp: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Per-enrollee premium: each part capped per household, then shared in proportion to members' parts."""
+    base = np.maximum(total_income - prof.number("nhi.premium.basic_deduction"), 0.0)
+    care_lo, care_hi = prof.numbers("nhi.premium.care_ages", length=2)
+    parts = premium_components(prof, base, (age >= care_lo) & (age <= care_hi))
+    premium = np.zeros(len(age))
+    for part, raw in parts.items():
+        household = np.bincount(grp, weights=raw, minlength=n_groups)
+        capped = np.minimum(household, prof.number(f"nhi.premium.{part}_cap"))
+        ratio = np.divide(capped, household, out=np.zeros(n_groups), where=household > 0)
+        premium += raw * ratio[grp]
+    return np.floor(premium + 1e-6).astype(np.int64)  # guard against 869999.9999 at the caps
+
+
+def _payments(
+    prof,
+    rng: np.random.Generator,
+    premium: np.ndarray,
+    total_income: np.ndarray,
+    age: np.ndarray,
+    grp: np.ndarray,
+    n_groups: int,
+    z_person: np.ndarray,
+) -> np.ndarray:
+    """Premium paid: households ranked by a latent payment score fall into arrears, worst first,
+    until the amount collected meets ``nhi.collection_rate``."""
+    if len(premium) == 0:
+        return premium.copy()
+    h_prem = np.bincount(grp, weights=premium, minlength=n_groups)
+    h_income = np.bincount(grp, weights=total_income, minlength=n_groups)
+    h_young = np.bincount(grp, weights=age < 40, minlength=n_groups) / np.maximum(
+        np.bincount(grp, minlength=n_groups), 1
+    )
+    # The household's latent is that of its first listed enrollee, so it persists across years.
+    first = np.full(n_groups, len(grp))
+    np.minimum.at(first, grp, np.arange(len(grp)))
+    rho = prof.number("nhi.payment.persistence")
+    log_inc = np.log1p(h_income / 1e6)
+    score = (
+        rho * z_person[first]
+        + np.sqrt(1 - rho**2) * rng.standard_normal(n_groups)
+        + prof.number("nhi.payment.income_effect")
+        * (log_inc - log_inc.mean())
+        / (log_inc.std() + 1e-9)
+        - prof.number("nhi.payment.young_effect") * h_young
+    )
+    shortfall = np.where(
+        rng.random(n_groups) < prof.number("nhi.payment.unpaid_share"),
+        1.0,
+        rng.uniform(0.1, 0.9, n_groups),
+    )
+    gap = (1 - prof.number("nhi.collection_rate")) * h_prem.sum()
+    # Only the worst-scored households can fall into arrears: sort a candidate slice first and
+    # widen it if it does not cover the gap.
+    share = 0.25
+    while True:
+        n_cand = min(n_groups, max(1, int(share * n_groups)))
+        cand = (
+            np.argpartition(score, n_cand - 1)[:n_cand]
+            if n_cand < n_groups
+            else np.arange(n_groups)
+        )
+        order = cand[np.argsort(score[cand], kind="stable")]
+        cum = np.cumsum((shortfall * h_prem)[order])
+        if cum[-1] > gap or n_cand == n_groups:
+            break
+        share *= 2
+    n_arrears = int(np.searchsorted(cum, gap, side="right"))
+    h_short = np.zeros(n_groups)
+    h_short[order[:n_arrears]] = shortfall[order[:n_arrears]]
+    if n_arrears < len(order):  # the next household falls short by just the remainder
+        nxt = order[n_arrears]
+        left = gap - (cum[n_arrears - 1] if n_arrears else 0.0)
+        h_short[nxt] = min(1.0, left / h_prem[nxt]) if h_prem[nxt] > 0 else 0.0
+    return np.round(premium * (1 - h_short[grp])).astype(np.int64)
+
+
+def _medical_cost(
+    prof, rng: np.random.Generator, age: np.ndarray, z_person: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Annual medical cost (yen, multiples of 10) and visits: zero for some, log-normal otherwise,
+    with the age means of the national table and a persistent personal component."""
+    n = len(age)
+    band_means = prof.numbers("nhi.cost.band_means", low=0, length=20) * 10_000
+    mean = band_means[np.minimum(age // 5, len(band_means) - 1)]  # the band's mean, exactly
+    p_zero = np.interp(
+        age, prof.numbers("nhi.cost.zero_share_ages"), prof.numbers("nhi.cost.zero_share")
+    )
+    sd = prof.number("nhi.cost.log_sd")
+    rho = prof.number("nhi.cost.persistence")
+    mu = np.log(mean / (1 - p_zero)) - sd**2 / 2
+    x = np.sqrt(rho) * z_person + np.sqrt(1 - rho) * rng.standard_normal(n)
+    positive = rng.random(n) >= p_zero
+    pos = np.flatnonzero(positive)
+    cost = np.zeros(n, dtype=np.int64)
+    cost[pos] = np.maximum(np.round(np.exp(mu[pos] + sd * x[pos]) / 10), 1).astype(np.int64) * 10
+    log_lam = prof.number("nhi.cost.visit_elasticity") * np.log(
+        cost[pos] / prof.number("nhi.cost.visit_cost_unit")
+    )
+    visits = np.zeros(n, dtype=np.int32)
+    visits[pos] = np.maximum(rng.poisson(np.exp(log_lam)), 1)
+    return cost, visits
