@@ -15,13 +15,23 @@ from typing import Any
 import pandas as pd
 
 from ebpmkit.errors import ParameterError, check_range
-from ebpmkit.synth import childcare, furusato_flows, geography, income, ltc, nhi, population
+from ebpmkit.synth import (
+    childcare,
+    furusato_flows,
+    geography,
+    identity,
+    income,
+    ltc,
+    nhi,
+    population,
+    voucher,
+)
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
 __all__ = ["DOMAINS", "builtin_profiles", "generate_tables", "load_profile", "validate_profile"]
 
-DOMAINS = [geography, population, income, nhi, ltc, childcare, furusato_flows]
+DOMAINS = [geography, population, income, nhi, ltc, childcare, furusato_flows, voucher, identity]
 
 
 def validate_profile(profile: Profile) -> None:

@@ -1,0 +1,987 @@
+"""Premium gift vouchers (プレミアム付商品券): who buys, where they are spent, what they change.
+
+One programme in one fiscal year: residents aged ``min_age`` and over apply for up to
+``max_sets`` sets (pay ``set_price``, spend ``set_price * (1 + premium_rate)``); a lottery decides
+when applications exceed the issue volume. Buyers are older, more often homemakers or pensioners,
+and carry an unobserved household trait (time at home, short-term outlook) that also raises
+their usual local spending, so buyers differ from non-buyers before the programme starts.
+
+Only ``incremental_share`` (about a third) of voucher spending is new consumption; the rest
+replaces spending that would have happened anyway, and ``diverted_share`` of voucher use is
+taken from shops that do not accept vouchers. So "vouchers used" is not the effect, a
+before/after comparison of buyers picks up the common shock and the season, a buyer/non-buyer
+comparison picks up the level difference, and a shop-level difference-in-differences counts the
+diverted sales twice. A household difference-in-differences recovers the truth, because the
+household panel's common time effect is additive and shared by buyers and non-buyers
+(parallel trends hold by construction). The true figures go to ``ctx.truth["voucher"]``.
+
+Ground truth (``ctx.truth["voucher"]``, for instructors and tests, never in a learner's table):
+
+- ``incremental_share``, ``diverted_share``: the parameters;
+- ``incremental_spending_total``: new local spending caused by the programme (yen), i.e. the
+  incremental share of every buyer household's monthly voucher use, rounded per household-month;
+- ``att_yen_per_buyer_household_month``: mean of (spending - counterfactual spending) over the
+  panel's buyer households and the use months, which a two-way fixed-effects DiD on
+  ``household_spending`` estimates; ``att_population_...`` is the same over all buyer households;
+- ``merchant``: ``participants_gain_total`` (new + diverted sales of participating shops),
+  ``diverted_total`` (sales lost by the other shops), ``net_effect_total`` (their difference,
+  equal to the incremental spending), ``did_expected_log`` (the mean log change of participants
+  minus that of the others in the use months, which a DiD on log sales estimates),
+  ``net_effect_share_of_participant_sales`` (what that DiD would be without diversion, about) and
+  ``did_expected_yen`` (the same DiD in yen from the effects alone: a DiD on yen sales also picks
+  up the common shock, which is proportional to shop size, and participants are bigger);
+- ``premium_total``, ``admin_cost`` (``admin_cost_share`` of total project cost),
+  ``programme_cost`` and ``cost_per_yen_new_spending``;
+- design and uptake figures: applicants, lottery, sets, buyers, redemption rate.
+
+Months are handled as integer month indices ``year * 12 + (month - 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.synth.context import SimContext
+from ebpmkit.synth.dictionary import Column
+from ebpmkit.synth.profile import Param, Profile
+
+__all__ = [
+    "CATEGORIES",
+    "COLUMNS",
+    "PARAMETERS",
+    "SIZE_BANDS",
+    "TABLES",
+    "check_profile",
+    "simulate",
+]
+
+NAME = "voucher"
+
+CATEGORIES = (
+    "スーパー",
+    "飲食店",
+    "衣料品",
+    "家電",
+    "書店",
+    "ドラッグストア",
+    "理容・美容",
+    "生活雑貨",
+)
+SIZE_BANDS = ("1-4人", "5-9人", "10-29人", "30人以上")
+
+TABLES = {
+    "voucher_purchases": "プレミアム付商品券の購入記録(購入した住民1人につき1行)",
+    "voucher_redemptions": "取扱店舗ごと・月ごとの商品券換金額(使用された商品券の額面合計)",
+    "merchants": "区域内の小売・飲食等の店舗一覧と商品券取扱の有無",
+    "merchant_sales": "店舗ごとの月次売上(商品券事業の前後を含む期間)",
+    "household_spending": "世帯パネル調査:抽出世帯の月次の地元消費額と商品券使用額",
+}
+
+_A = "(合成データの仮定値に基づく)"
+
+COLUMNS = [
+    Column(
+        "voucher_purchases",
+        "purchase_id",
+        "int64",
+        "購入番号",
+        "purchase ID",
+        "",
+        "購入1件を識別する番号(購入日順)",
+    ),
+    Column(
+        "voucher_purchases",
+        "person_id",
+        "int64",
+        "個人ID",
+        "person ID",
+        "",
+        "購入した住民の個人ID(residents と結合可能)",
+    ),
+    Column(
+        "voucher_purchases",
+        "household_id",
+        "int64",
+        "世帯ID",
+        "household ID",
+        "",
+        "事業年度の4月1日時点の世帯ID",
+    ),
+    Column(
+        "voucher_purchases",
+        "purchase_date",
+        "datetime64[s]",
+        "購入日",
+        "purchase date",
+        "",
+        "商品券を購入した日(販売期間内)",
+    ),
+    Column(
+        "voucher_purchases",
+        "sets",
+        "int64",
+        "購入セット数",
+        "sets bought",
+        "セット",
+        "購入したセット数(1人あたり上限あり)。申込が発行数を超えた場合は抽選で当選した人だけが購入",
+    ),
+    Column(
+        "voucher_purchases",
+        "paid",
+        "int64",
+        "購入額",
+        "amount paid",
+        "円",
+        "購入者が支払った額(1セットの販売価格×セット数)",
+    ),
+    Column(
+        "voucher_purchases",
+        "face_value",
+        "int64",
+        "額面",
+        "face value",
+        "円",
+        "購入した商品券の額面合計(支払額+プレミアム分)",
+    ),
+    Column(
+        "voucher_purchases",
+        "premium",
+        "int64",
+        "プレミアム額",
+        "premium",
+        "円",
+        "額面と支払額の差(自治体が負担するプレミアム分)",
+    ),
+    Column(
+        "voucher_redemptions",
+        "merchant_id",
+        "int64",
+        "店舗ID",
+        "merchant ID",
+        "",
+        "商品券取扱店舗のID(merchants と結合可能)",
+    ),
+    Column(
+        "voucher_redemptions",
+        "month",
+        "datetime64[s]",
+        "月",
+        "month",
+        "",
+        "換金された月(月初日で表示)",
+    ),
+    Column(
+        "voucher_redemptions",
+        "redeemed_value",
+        "int64",
+        "換金額",
+        "redeemed value",
+        "円",
+        "その月にその店舗で使われた商品券の額面合計。これは使用額であって、事業による消費の増加額ではない",
+    ),
+    Column("merchants", "merchant_id", "int64", "店舗ID", "merchant ID", "", "店舗を識別する番号"),
+    Column("merchants", "name", "str", "店舗名", "shop name", "", "架空の店舗名"),
+    Column(
+        "merchants",
+        "category",
+        "category",
+        "業種",
+        "category",
+        "",
+        "スーパー、飲食店、衣料品、家電、書店、ドラッグストア、理容・美容、生活雑貨",
+    ),
+    Column(
+        "merchants",
+        "district_code",
+        "str",
+        "地区コード",
+        "district code",
+        "",
+        "店舗が所在する住区のコード(districts と結合可能)",
+    ),
+    Column(
+        "merchants",
+        "size",
+        "category",
+        "従業者規模",
+        "employees",
+        "人",
+        f"従業者数の区分(1-4人、5-9人、10-29人、30人以上){_A}",
+    ),
+    Column(
+        "merchants",
+        "participating",
+        "bool",
+        "取扱店舗",
+        "participating",
+        "",
+        f"商品券の取扱店舗かどうか。規模の大きい店舗や一部の業種ほど参加しやすく、無作為ではない{_A}",
+    ),
+    Column(
+        "merchant_sales",
+        "merchant_id",
+        "int64",
+        "店舗ID",
+        "merchant ID",
+        "",
+        "店舗のID(merchants と結合可能)",
+    ),
+    Column(
+        "merchant_sales",
+        "month",
+        "datetime64[s]",
+        "月",
+        "month",
+        "",
+        "売上の月(月初日で表示)。商品券使用開始の24か月前から使用終了の12か月後まで",
+    ),
+    Column(
+        "merchant_sales",
+        "sales",
+        "int64",
+        "売上高",
+        "sales",
+        "円",
+        f"その月の売上高。店舗規模×季節変動(12月が高い)×景気・感染症の影響×ばらつき。商品券の使用期間には取扱店舗に商品券による売上が加わり、その一部は非取扱店舗から移った分{_A}",
+    ),
+    Column(
+        "household_spending",
+        "household_id",
+        "int64",
+        "世帯ID",
+        "household ID",
+        "",
+        "パネル調査の対象世帯のID。調査期間を通じて区域内に住む世帯から、購入世帯と非購入世帯をおよそ半数ずつ抽出",
+    ),
+    Column(
+        "household_spending", "month", "datetime64[s]", "月", "month", "", "消費の月(月初日で表示)"
+    ),
+    Column(
+        "household_spending",
+        "local_spending",
+        "int64",
+        "地元消費額",
+        "local spending",
+        "円",
+        f"その月に区域内の店舗で使った金額(商品券で支払った分を含む){_A}",
+    ),
+    Column(
+        "household_spending",
+        "buyer",
+        "bool",
+        "購入世帯",
+        "buyer household",
+        "",
+        "世帯員のだれかが商品券を購入した世帯かどうか",
+    ),
+    Column(
+        "household_spending",
+        "voucher_used",
+        "int64",
+        "商品券使用額",
+        "vouchers used",
+        "円",
+        "その月に世帯が使った商品券の額面(使用期間外と非購入世帯は0)",
+    ),
+]
+
+_V = "voucher."
+
+PARAMETERS = [
+    # programme design (profile)
+    Param(_V + "fiscal_year", low=1990, high=2100),
+    Param(_V + "sale_month", low=1, high=12),
+    Param(_V + "use_start_month", low=1, high=12),
+    Param(_V + "use_months", low=1, high=12),
+    Param(_V + "premium_rate", low=0.0, high=1.0),
+    Param(_V + "set_price", low=100, high=1_000_000),
+    Param(_V + "max_sets", low=1, high=20),
+    Param(_V + "min_age", low=0, high=100),
+    Param(_V + "sets_issued", low=1),
+    Param(_V + "application_rate", low=0.001, high=0.9),
+    Param(_V + "merchants", low=1),
+    Param(_V + "household_local_spending", low=1000, high=10_000_000),
+    # national figures and assumptions (rates/voucher.toml)
+    Param(_V + "incremental_share", low=0.0, high=1.0),
+    Param(_V + "diverted_share", low=0.0, high=1.0),
+    Param(_V + "redemption_rate", low=0.5, high=1.0),
+    Param(_V + "admin_cost_share", low=0.0, high=0.9),
+    Param(_V + "ticket_value", low=1, high=100_000),
+    Param(_V + "use_decay", low=0.05, high=2.0),
+    Param(_V + "use_concentration", low=0.1, high=1e6),
+    Param(_V + "age_band_edges", "numbers", low=0, high=120),
+    Param(_V + "age_logit", "numbers", low=-10, high=10),
+    Param(_V + "homemaker_logit", low=-10, high=10),
+    Param(_V + "pension_logit", low=-10, high=10),
+    Param(_V + "household_trait_logit", low=0, high=10),
+    Param(_V + "person_trait_logit", low=0, high=10),
+    Param(_V + "max_sets_share", low=0.0, high=1.0),
+    Param(_V + "seasonality", "numbers", low=0.01, high=10, length=12),
+    Param(_V + "macro_months", "numbers", low=190001, high=210012),
+    Param(_V + "macro_levels", "numbers", low=0.01, high=10),
+    Param(_V + "trend_per_year", low=-0.5, high=0.5),
+    Param(_V + "household_level_sd", low=0, high=2),
+    Param(_V + "household_trait_spending", low=-1, high=1),
+    Param(_V + "household_noise_sd", low=0, high=0.5),
+    Param(_V + "household_age_slope", low=-0.1, high=0.1),
+    Param(_V + "household_homemaker_spending", low=-0.5, high=2),
+    Param(_V + "panel_households", low=1),
+    Param(_V + "panel_buyer_share", low=0.01, high=0.99),
+    Param(_V + "months_before", low=1, high=120),
+    Param(_V + "months_after", low=0, high=120),
+    Param(_V + "category_shares", "numbers", low=0, high=1, length=len(CATEGORIES)),
+    Param(_V + "category_level", "numbers", low=0.001, high=1000, length=len(CATEGORIES)),
+    Param(_V + "category_december", "numbers", low=0, high=10, length=len(CATEGORIES)),
+    Param(_V + "category_participation_logit", "numbers", low=-10, high=10, length=len(CATEGORIES)),
+    Param(_V + "category_appeal", "numbers", low=0.001, high=100, length=len(CATEGORIES)),
+    Param(_V + "size_shares", "numbers", low=0, high=1, length=len(CATEGORIES) * len(SIZE_BANDS)),
+    Param(_V + "size_level", "numbers", low=0.001, high=1000, length=len(SIZE_BANDS)),
+    Param(_V + "size_participation_logit", "numbers", low=-10, high=10, length=len(SIZE_BANDS)),
+    Param(_V + "participation_share", low=0.01, high=0.99),
+    Param(_V + "merchant_level_sd", low=0, high=3),
+    Param(_V + "merchant_noise_sd", low=0, high=1),
+    Param(_V + "merchant_sales_share", low=0.01, high=1),
+    Param(_V + "merchants_min", low=2, high=100_000),
+]
+
+# Learner-facing name parts of the fictional shops (labels, not figures).
+_NAME_PREFIXES = (
+    "さくら",
+    "ひばり",
+    "みどり",
+    "あおば",
+    "ふじ",
+    "まつや",
+    "たけや",
+    "うめだ",
+    "ことぶき",
+    "あさひ",
+    "わかば",
+    "ひかり",
+    "すずらん",
+    "つばき",
+    "もみじ",
+    "かえで",
+    "こまち",
+    "まるや",
+    "やまと",
+    "なごみ",
+    "丸福",
+    "大黒",
+    "栄",
+    "中央",
+    "駅前",
+    "本町",
+    "銀杏",
+    "富士見",
+    "松葉",
+    "竹の子",
+    "三河屋",
+    "伊勢屋",
+    "近江屋",
+    "山田",
+    "田中",
+    "鈴木",
+    "小林",
+    "高橋",
+    "森",
+    "石川",
+)
+_NAME_SUFFIXES = {
+    "スーパー": ("ストア", "マート", "フーズ", "食品館", "ショップ", "スーパー"),
+    "飲食店": (
+        "食堂",
+        "亭",
+        "珈琲店",
+        "そば",
+        "寿司",
+        "ラーメン",
+        "洋食店",
+        "カフェ",
+        "酒場",
+        "ベーカリー",
+    ),
+    "衣料品": ("洋品店", "ブティック", "衣料店", "呉服店", "靴店", "テーラー"),
+    "家電": ("電器", "でんき", "電機商会", "家電センター"),
+    "書店": ("書店", "書房", "堂書店", "文具店"),
+    "ドラッグストア": ("薬局", "ドラッグ", "薬店", "調剤薬局"),
+    "理容・美容": ("理容室", "美容室", "ヘアサロン", "理容店", "美容院"),
+    "生活雑貨": ("雑貨店", "金物店", "生花店", "荒物店", "日用品店", "おもちゃ店", "時計店"),
+}
+
+
+@dataclass(frozen=True)
+class _Design:
+    fiscal_year: int
+    sale_month: int  # month index of the sale
+    use_first: int  # month index of the first use month
+    use_months: int
+    premium_rate: float
+    set_price: int
+    face_per_set: int
+    max_sets: int
+    min_age: int
+    sets_issued: int
+    ticket: int
+    window: np.ndarray  # month indices of the monthly tables
+    in_use: np.ndarray  # bool per window month
+
+
+def _month_index(fiscal_year: int, month: int) -> int:
+    """Month index of calendar ``month`` inside ``fiscal_year`` (April to March)."""
+    year = fiscal_year if month >= 4 else fiscal_year + 1
+    return year * 12 + month - 1
+
+
+def _month_dates(index: np.ndarray) -> np.ndarray:
+    """First day of each month index, as datetime64[s]."""
+    return (
+        (np.asarray(index, dtype=np.int64) - 1970 * 12)
+        .astype("datetime64[M]")
+        .astype("datetime64[s]")
+    )
+
+
+def _fiscal_year_of(index: int) -> int:
+    year, month0 = divmod(index, 12)
+    return year if month0 >= 3 else year - 1
+
+
+def _design(p: Profile, scale: float) -> _Design:
+    """The programme's design, checked against the simulated years."""
+    fy = int(p.number(_V + "fiscal_year"))
+    sale = _month_index(fy, int(p.number(_V + "sale_month", low=1, high=12)))
+    first = _month_index(fy, int(p.number(_V + "use_start_month", low=1, high=12)))
+    months = int(p.number(_V + "use_months", low=1, high=12))
+    if sale > first:
+        raise ProfileError(
+            f"The profile figure 'voucher.sale_month' must not fall after 'voucher.use_start_month' "
+            f"within fiscal year {fy} (months run April to March), in {p.origin}."
+        )
+    before = int(p.number(_V + "months_before", low=1))
+    after = int(p.number(_V + "months_after", low=0))
+    window = np.arange(first - before, first + months + after, dtype=np.int64)
+    years = p.fiscal_years
+    lo, hi = _fiscal_year_of(int(window[0])), _fiscal_year_of(int(window[-1]))
+    if lo < years[0] or hi > years[-1]:
+        raise ProfileError(
+            f"The voucher programme of fiscal year {fy} needs monthly data for fiscal years {lo}-{hi} "
+            f"({before} months before and {after} after its use period), but the profile simulates "
+            f"{years[0]}-{years[-1]} in {p.origin}. Move 'voucher.fiscal_year' or shorten "
+            "'voucher.months_before' / 'voucher.months_after'."
+        )
+    price = int(p.number(_V + "set_price", low=1))
+    premium_rate = p.number(_V + "premium_rate", low=0, high=1)
+    face = int(round(price * (1 + premium_rate)))
+    ticket = int(p.number(_V + "ticket_value", low=1))
+    if face % ticket:
+        raise ProfileError(
+            f"The face value of one set (¥{face:,} = set_price x (1 + premium_rate)) must be a multiple of "
+            f"'voucher.ticket_value' (¥{ticket:,}) in {p.origin}."
+        )
+    return _Design(
+        fiscal_year=fy,
+        sale_month=sale,
+        use_first=first,
+        use_months=months,
+        premium_rate=premium_rate,
+        set_price=price,
+        face_per_set=face,
+        max_sets=int(p.number(_V + "max_sets", low=1)),
+        min_age=int(p.number(_V + "min_age", low=0)),
+        sets_issued=max(1, round(p.number(_V + "sets_issued", low=1) * scale)),
+        ticket=ticket,
+        window=window,
+        in_use=(window >= first) & (window < first + months),
+    )
+
+
+def check_profile(profile: Profile) -> None:
+    """Check the ``[voucher]`` figures that must agree with each other and with ``[years]``.
+
+    Examples
+    --------
+    >>> from ebpmkit.synth.profile import load_profile
+    >>> check_profile(load_profile("urban-ward"))
+    """
+    _design(profile, 1.0)
+    edges = profile.numbers(_V + "age_band_edges")
+    if np.any(np.diff(edges) <= 0):
+        raise ProfileError(
+            f"The profile figure 'voucher.age_band_edges' must be increasing in {profile.origin}."
+        )
+    profile.numbers(_V + "age_logit", length=len(edges))
+    months = profile.numbers(_V + "macro_months")
+    profile.numbers(_V + "macro_levels", length=len(months))
+    if (
+        np.any(months % 100 < 1)
+        or np.any(months % 100 > 12)
+        or np.any(np.diff((months // 100) * 12 + months % 100) <= 0)
+    ):
+        raise ProfileError(
+            f"The profile figure 'voucher.macro_months' must list increasing months written YYYYMM in {profile.origin}."
+        )
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _calibrate(eta: np.ndarray, target: float) -> np.ndarray:
+    """Probabilities expit(a + eta) with the intercept a chosen so their mean equals ``target``."""
+    a = np.log(target / (1 - target)) - float(np.mean(eta))
+    for _ in range(30):
+        prob = _expit(a + eta)
+        gap = float(prob.mean()) - target
+        if abs(gap) < 1e-9:
+            break
+        a -= gap / max(float(np.mean(prob * (1 - prob))), 1e-12)
+    return _expit(a + eta)
+
+
+def _population(ctx: SimContext, d: _Design) -> dict[str, np.ndarray]:
+    """Residents registered on 1 April of the programme year, with household aggregates."""
+    for name in ("resident_years", "income_tax", "districts"):
+        if name not in ctx.tables:
+            raise EbpmkitError(
+                f"The voucher module needs the table '{name}', but the context only has: "
+                f"{', '.join(ctx.tables) or 'none'}. Run geography, population and income first."
+            )
+    ry = ctx.tables["resident_years"]
+    cur = ry.loc[ry["fiscal_year"].to_numpy() == d.fiscal_year]
+    if cur.empty:
+        raise ProfileError(
+            f"resident_years has no rows for the voucher fiscal year {d.fiscal_year}; "
+            "choose 'voucher.fiscal_year' inside the simulated years."
+        )
+    person = cur["person_id"].to_numpy(np.int64)
+    age = cur["age"].to_numpy(np.int64)
+    hh = cur["household_id"].to_numpy(np.int64)
+    female = cur["sex"].eq("女性").to_numpy(bool)
+    stayed = np.ones(len(cur), bool)
+    if "residents" in ctx.tables:  # residents who left before the sale cannot buy
+        res = ctx.tables["residents"]
+        pos = pd.Index(res["person_id"].to_numpy(np.int64)).get_indexer(person)
+        exit_date = res["exit_date"].to_numpy("datetime64[s]")
+        sale_start = _month_dates(np.array([d.sale_month]))[0]
+        left = np.zeros(len(cur), bool)
+        found = pos >= 0
+        left[found] = exit_date[pos[found]] < sale_start  # NaT compares False
+        stayed = ~left
+    it = ctx.tables["income_tax"]
+    it = it.loc[it["fiscal_year"].to_numpy() == d.fiscal_year]
+    pos = pd.Index(it["person_id"].to_numpy(np.int64)).get_indexer(person)
+    no_work = np.append(it["employment"].eq("無職").to_numpy(bool), False)
+    pension = np.append(it["employment"].eq("年金").to_numpy(bool), False)
+    homemaker = no_work[pos] & female & (age >= 20) & (age <= 64)
+    households, hidx = np.unique(hh, return_inverse=True)
+    members = np.bincount(hidx, minlength=len(households))
+    oldest = np.full(len(households), -1, np.int64)
+    np.maximum.at(oldest, hidx, age)
+    adult = (age >= d.min_age) & stayed
+    return {
+        "person": person,
+        "age": age,
+        "household": hh,
+        "hidx": hidx,
+        "homemaker": homemaker,
+        "pension": pension[pos],
+        "eligible": adult,
+        "district": cur["district_code"].astype(str).to_numpy() if "district_code" in cur else None,
+        "households": households,
+        "members": members,
+        "oldest": oldest,
+        "has_homemaker": np.bincount(hidx, weights=homemaker, minlength=len(households)) > 0,
+        "has_adult": np.bincount(hidx, weights=adult, minlength=len(households)) > 0,
+    }
+
+
+def _purchases(rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict, trait: np.ndarray):
+    """Applications, lottery and the purchase table."""
+    p = ctx.profile
+    el = np.flatnonzero(pop["eligible"])
+    age = pop["age"][el]
+    edges = p.numbers(_V + "age_band_edges")
+    age_logit = p.numbers(_V + "age_logit", length=len(edges))
+    band = np.searchsorted(edges, age, side="right") - 1
+    eta = (
+        age_logit[np.clip(band, 0, None)]
+        + p.number(_V + "homemaker_logit") * pop["homemaker"][el]
+        + p.number(_V + "pension_logit") * pop["pension"][el]
+        + p.number(_V + "household_trait_logit") * trait[pop["hidx"][el]]
+        + p.number(_V + "person_trait_logit") * rng.standard_normal(len(el))
+    )
+    prob = _calibrate(eta, p.number(_V + "application_rate", low=0.001, high=0.9))
+    applied = el[rng.random(len(el)) < prob]
+    n_app = len(applied)
+    sets = np.full(n_app, d.max_sets, np.int64)
+    if d.max_sets > 1:
+        fewer = rng.random(n_app) >= p.number(_V + "max_sets_share", low=0, high=1)
+        sets[fewer] = rng.integers(1, d.max_sets, size=int(fewer.sum()))
+    requested = int(sets.sum())
+    lottery = requested > d.sets_issued
+    if lottery:
+        order = rng.permutation(n_app)
+        won = order[np.cumsum(sets[order]) <= d.sets_issued]
+        won.sort()
+    else:
+        won = np.arange(n_app)
+    buyers, sets = applied[won], sets[won]
+    # purchase day inside the sale month, busiest at the start
+    days = int(
+        (_month_dates(np.array([d.sale_month + 1])) - _month_dates(np.array([d.sale_month])))[0]
+        // np.timedelta64(1, "D")
+    )
+    day = np.floor(rng.beta(1.0, 2.0, size=len(buyers)) * days).astype(np.int64)
+    date = _month_dates(np.array([d.sale_month]))[0] + day * np.timedelta64(86400, "s")
+    order = np.lexsort((pop["person"][buyers], date))
+    buyers, sets, date = buyers[order], sets[order], date[order]
+    paid = sets * d.set_price
+    face = sets * d.face_per_set
+    frame = pd.DataFrame(
+        {
+            "purchase_id": np.arange(1, len(buyers) + 1, dtype=np.int64),
+            "person_id": pop["person"][buyers],
+            "household_id": pop["household"][buyers],
+            "purchase_date": date.astype("datetime64[s]"),
+            "sets": sets,
+            "paid": paid.astype(np.int64),
+            "face_value": face.astype(np.int64),
+            "premium": (face - paid).astype(np.int64),
+        }
+    )
+    info = {
+        "eligible_residents": len(el),
+        "applicants": n_app,
+        "sets_requested": requested,
+        "sets_issued": d.sets_issued,
+        "lottery": bool(lottery),
+        "sets_sold": int(sets.sum()),
+    }
+    return frame, info
+
+
+def _use(rng: np.random.Generator, ctx: SimContext, d: _Design, purchases: pd.DataFrame):
+    """Tickets each buyer household uses in each use month (households x months, in yen)."""
+    p = ctx.profile
+    households, inv = np.unique(purchases["household_id"].to_numpy(np.int64), return_inverse=True)
+    tickets = np.bincount(
+        inv, weights=purchases["face_value"].to_numpy(), minlength=len(households)
+    )
+    tickets = (tickets // d.ticket).astype(np.int64)
+    used = rng.binomial(tickets, p.number(_V + "redemption_rate", low=0.5, high=1.0))
+    shape = p.number(_V + "use_decay") ** np.arange(d.use_months)
+    alpha = p.number(_V + "use_concentration") * shape / shape.sum()
+    split = (
+        rng.dirichlet(alpha, size=len(households))
+        if len(households)
+        else np.empty((0, d.use_months))
+    )
+    monthly = (
+        rng.multinomial(used, split) if len(households) else np.zeros((0, d.use_months), np.int64)
+    )
+    return households, monthly.astype(np.int64) * d.ticket
+
+
+def _common_index(ctx: SimContext, d: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """Seasonal index (per window month) and macro x trend index (per window month)."""
+    p = ctx.profile
+    season = p.numbers(_V + "seasonality", length=12)
+    season = season / season.mean()
+    anchors = p.numbers(_V + "macro_months")
+    levels = p.numbers(_V + "macro_levels", length=len(anchors))
+    anchor_idx = (anchors // 100) * 12 + (anchors % 100) - 1
+    macro = np.interp(d.window, anchor_idx, levels)
+    trend = (1 + p.number(_V + "trend_per_year")) ** ((d.window - d.window[0]) / 12)
+    return season[d.window % 12], macro * trend
+
+
+def _names(rng: np.random.Generator, cat: np.ndarray) -> np.ndarray:
+    """Fictional shop names, unique within the table."""
+    names = np.empty(len(cat), dtype=object)
+    for c, label in enumerate(CATEGORIES):  # one pass per category, not per shop
+        where = np.flatnonzero(cat == c)
+        suffixes = _NAME_SUFFIXES[label]
+        combos = np.array([f"{a}{b}" for a in _NAME_PREFIXES for b in suffixes], dtype=object)
+        pick = rng.permutation(len(combos))
+        k = np.arange(len(where))
+        base = combos[pick[k % len(combos)]]
+        branch = np.where(
+            k < len(combos),
+            "",
+            np.char.add(" ", np.char.add((k // len(combos) + 1).astype(str), "号店")),
+        )
+        names[where] = base + branch.astype(object)
+    return names
+
+
+def _merchants(rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict):
+    p = ctx.profile
+    n = max(
+        int(p.number(_V + "merchants_min", low=2)), ctx.scaled(p.number(_V + "merchants", low=1))
+    )
+    shares = p.numbers(_V + "category_shares", length=len(CATEGORIES))
+    cat = rng.choice(len(CATEGORIES), size=n, p=shares / shares.sum())
+    size_p = p.numbers(_V + "size_shares", length=len(CATEGORIES) * len(SIZE_BANDS)).reshape(
+        len(CATEGORIES), -1
+    )
+    cum = np.cumsum(size_p / size_p.sum(axis=1, keepdims=True), axis=1)
+    band = (rng.random(n)[:, None] >= cum[cat, :-1]).sum(axis=1)
+    districts = ctx.tables["districts"]["district_code"].astype(str).to_numpy()
+    weight = np.ones(len(districts))
+    if pop["district"] is not None:
+        counts = pd.Series(pop["district"]).value_counts()
+        weight = counts.reindex(districts).fillna(0).to_numpy(float) + 1.0
+    district = districts[rng.choice(len(districts), size=n, p=weight / weight.sum())]
+    sd = p.number(_V + "merchant_level_sd")
+    level = (
+        p.numbers(_V + "category_level")[cat]
+        * p.numbers(_V + "size_level", length=len(SIZE_BANDS))[band]
+        * np.exp(sd * rng.standard_normal(n) - sd**2 / 2)
+    )
+    # calibrate total sales to residents' local spending
+    total = (
+        len(pop["households"])
+        * p.number(_V + "household_local_spending")
+        * p.number(_V + "merchant_sales_share")
+    )
+    level = level * total / level.sum()
+    eta = (
+        p.numbers(_V + "category_participation_logit")[cat]
+        + p.numbers(_V + "size_participation_logit")[band]
+    )
+    prob = _calibrate(eta, p.number(_V + "participation_share", low=0.01, high=0.99))
+    part = rng.random(n) < prob
+    if not part.any():
+        part[np.argmax(prob)] = True
+    if part.all():
+        part[np.argmin(prob)] = False
+    frame = pd.DataFrame(
+        {
+            "merchant_id": np.arange(1, n + 1, dtype=np.int64),
+            "name": pd.array(_names(rng, cat), dtype="str"),
+            "category": pd.Categorical.from_codes(cat, categories=list(CATEGORIES)),
+            "district_code": pd.array(district, dtype="str"),
+            "size": pd.Categorical.from_codes(band, categories=list(SIZE_BANDS), ordered=True),
+            "participating": part,
+        }
+    )
+    return frame, cat, level
+
+
+def _merchant_sales(rng, ctx, d, merchants, cat, level, used_by_month, season, macro):
+    p = ctx.profile
+    s = p.number(_V + "incremental_share", low=0, high=1)
+    dv = p.number(_V + "diverted_share", low=0, high=1)
+    n, t = len(merchants), len(d.window)
+    amp = p.numbers(_V + "category_december")[cat]
+    cat_season = 1 + amp[:, None] * (season[None, :] - 1)
+    sd = p.number(_V + "merchant_noise_sd")
+    noise = np.exp(sd * rng.standard_normal((n, t)) - sd**2 / 2)
+    y0 = np.rint(level[:, None] * cat_season * macro[None, :] * noise).astype(np.int64)
+    part = merchants["participating"].to_numpy(bool)
+    pi, ni = np.flatnonzero(part), np.flatnonzero(~part)
+    use_cols = np.flatnonzero(d.in_use)
+    # redemptions: each month's tickets spread over participating shops by size and appeal
+    appeal = level[pi] * p.numbers(_V + "category_appeal")[cat[pi]]
+    tickets = used_by_month // d.ticket
+    redeemed = rng.multinomial(tickets, appeal / appeal.sum()).T * d.ticket  # shops x use months
+    gain = np.rint((s + dv) * redeemed).astype(np.int64)
+    base_np = y0[np.ix_(ni, use_cols)].astype(float)
+    diverted = dv * used_by_month.astype(float)
+    loss = np.rint(base_np / base_np.sum(axis=0, keepdims=True) * diverted[None, :]).astype(
+        np.int64
+    )
+    loss = np.minimum(loss, y0[np.ix_(ni, use_cols)])
+    y1 = y0.copy()
+    y1[np.ix_(pi, use_cols)] += gain
+    y1[np.ix_(ni, use_cols)] -= loss
+    ids = merchants["merchant_id"].to_numpy(np.int64)
+    sales = pd.DataFrame(
+        {
+            "merchant_id": np.repeat(ids, t),
+            "month": np.tile(_month_dates(d.window), n),
+            "sales": y1.ravel(),
+        }
+    )
+    redemptions = pd.DataFrame(
+        {
+            "merchant_id": np.repeat(ids[pi], len(use_cols)),
+            "month": np.tile(_month_dates(d.window[use_cols]), len(pi)),
+            "redeemed_value": redeemed.ravel().astype(np.int64),
+        }
+    )
+    y0u, y1u = y0[:, use_cols].astype(float), y1[:, use_cols].astype(float)
+    log_change = np.log(np.maximum(y1u, 1) / np.maximum(y0u, 1))
+    yen_change = y1u - y0u
+    gain_total, loss_total = int(gain.sum()), int(loss.sum())
+    truth = {
+        "participating_merchants": len(pi),
+        "nonparticipating_merchants": len(ni),
+        "participants_gain_total": gain_total,
+        "diverted_total": loss_total,
+        "net_effect_total": gain_total - loss_total,
+        "net_effect_per_participant_month": (gain_total - loss_total) / (len(pi) * len(use_cols)),
+        "net_effect_share_of_participant_sales": (gain_total - loss_total) / float(y0u[pi].sum()),
+        "did_expected_yen": float(yen_change[pi].mean() - yen_change[ni].mean()),
+        "did_expected_log": float(log_change[pi].mean() - log_change[ni].mean()),
+    }
+    return sales, redemptions, truth
+
+
+def _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro):
+    """The household spending panel and its true effect."""
+    p = ctx.profile
+    s = p.number(_V + "incremental_share", low=0, high=1)
+    households = pop["households"]
+    ok = pop["has_adult"].copy()
+    ry = ctx.tables["resident_years"]
+    fy_col = ry["fiscal_year"].to_numpy()
+    for fy in {_fiscal_year_of(int(d.window[0])), _fiscal_year_of(int(d.window[-1]))} - {
+        d.fiscal_year
+    }:
+        present = np.unique(ry["household_id"].to_numpy(np.int64)[fy_col == fy])
+        if len(present):  # a fiscal year not generated cannot be checked
+            ok &= np.isin(households, present, assume_unique=True)
+    is_buyer = np.isin(households, buyer_households, assume_unique=True)
+    n_panel = max(300, ctx.scaled(p.number(_V + "panel_households", low=1)))
+    n_buy_target = int(round(n_panel * p.number(_V + "panel_buyer_share")))
+    pool_b, pool_n = np.flatnonzero(ok & is_buyer), np.flatnonzero(ok & ~is_buyer)
+    n_b = min(len(pool_b), n_buy_target)
+    n_n = min(len(pool_n), n_panel - n_b)
+    chosen = np.sort(
+        np.concatenate(
+            [rng.choice(pool_b, n_b, replace=False), rng.choice(pool_n, n_n, replace=False)]
+        )
+    )
+    # usual local spending: size, age, homemaker and the unobserved trait
+    m = p.number(_V + "household_local_spending")
+    age_term = np.clip(1 + p.number(_V + "household_age_slope") * (pop["oldest"] - 45), 0.85, 1.30)
+    sd = p.number(_V + "household_level_sd")
+    factor = (
+        np.sqrt(pop["members"])
+        * age_term
+        * (1 + p.number(_V + "household_homemaker_spending") * pop["has_homemaker"])
+        * np.exp(p.number(_V + "household_trait_spending") * trait)
+    )
+    factor = factor / factor[ok].mean()
+    k = len(chosen)
+    base = np.maximum(m * factor[chosen] * np.exp(sd * rng.standard_normal(k) - sd**2 / 2), 0.4 * m)
+    common = m * (season * macro - 1)
+    eps = (
+        p.number(_V + "household_noise_sd")
+        * base[:, None]
+        * rng.standard_normal((k, len(d.window)))
+    )
+    y0 = np.rint(np.maximum(base[:, None] + common[None, :] + eps, 0.2 * m)).astype(np.int64)
+    v = np.zeros((k, len(d.window)), np.int64)
+    buyer = is_buyer[chosen]
+    row = np.searchsorted(buyer_households, households[chosen[buyer]])
+    v[np.ix_(np.flatnonzero(buyer), np.flatnonzero(d.in_use))] = used[row]
+    inc = np.rint(s * v).astype(np.int64)
+    y1 = y0 + inc
+    frame = pd.DataFrame(
+        {
+            "household_id": np.repeat(households[chosen], len(d.window)),
+            "month": np.tile(_month_dates(d.window), k),
+            "local_spending": y1.ravel(),
+            "buyer": np.repeat(buyer, len(d.window)),
+            "voucher_used": v.ravel(),
+        }
+    )
+    att = (
+        float(inc[np.ix_(np.flatnonzero(buyer), np.flatnonzero(d.in_use))].mean())
+        if buyer.any()
+        else 0.0
+    )
+    truth = {
+        "panel_households": k,
+        "panel_buyer_households": int(buyer.sum()),
+        "att_yen_per_buyer_household_month": att,
+    }
+    return frame, truth
+
+
+def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
+    """Generate the voucher programme's tables and write its ground truth.
+
+    Parameters
+    ----------
+    ctx : SimContext
+        Needs ``resident_years``, ``income_tax`` and ``districts`` in ``ctx.tables``
+        (``residents`` is used when present, to drop people who left before the sale).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``voucher_purchases``, ``voucher_redemptions``, ``merchants``, ``merchant_sales``,
+        ``household_spending``.
+
+    Examples
+    --------
+    >>> tables = simulate(ctx)  # doctest: +SKIP
+    >>> ctx.truth["voucher"]["incremental_share"]  # doctest: +SKIP
+    0.33
+    """
+    ctx.profile.validate(PARAMETERS)
+    check_profile(ctx.profile)
+    d = _design(ctx.profile, ctx.scale)
+    p = ctx.profile
+    rng = ctx.rng(NAME)
+    pop = _population(ctx, d)
+    trait = rng.standard_normal(len(pop["households"]))
+    purchases, info = _purchases(rng, ctx, d, pop, trait)
+    buyer_households, used = _use(rng, ctx, d, purchases)
+    used_by_month = used.sum(axis=0)
+    season, macro = _common_index(ctx, d)
+    merchants, cat, level = _merchants(rng, ctx, d, pop)
+    sales, redemptions, merchant_truth = _merchant_sales(
+        rng, ctx, d, merchants, cat, level, used_by_month, season, macro
+    )
+    spending, panel_truth = _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro)
+
+    s = p.number(_V + "incremental_share")
+    incremental = int(np.rint(s * used).astype(np.int64).sum())
+    premium_total = int(purchases["premium"].sum())
+    admin_share = p.number(_V + "admin_cost_share")
+    admin = premium_total * admin_share / (1 - admin_share)
+    face_total = int(purchases["face_value"].sum())
+    redeemed_total = int(used.sum())
+    cost = premium_total + admin
+    months = _month_dates(d.window[d.in_use]).astype("datetime64[D]").astype(str).tolist()
+    ctx.truth[NAME] = {
+        "fiscal_year": d.fiscal_year,
+        "sale_month": str(_month_dates(np.array([d.sale_month]))[0].astype("datetime64[D]")),
+        "use_months": months,
+        "premium_rate": d.premium_rate,
+        "incremental_share": s,
+        "diverted_share": p.number(_V + "diverted_share"),
+        **info,
+        "buyers": len(purchases),
+        "buyer_share_of_eligible": len(purchases) / max(info["eligible_residents"], 1),
+        "buyer_households": len(buyer_households),
+        "buyer_household_share": len(buyer_households) / max(int(pop["has_adult"].sum()), 1),
+        "face_value_total": face_total,
+        "paid_total": int(purchases["paid"].sum()),
+        "premium_total": premium_total,
+        "redeemed_total": redeemed_total,
+        "redemption_rate": redeemed_total / face_total if face_total else 0.0,
+        "incremental_spending_total": incremental,
+        "att_population_yen_per_buyer_household_month": incremental / max(used.size, 1),
+        **panel_truth,
+        "merchant": merchant_truth,
+        "admin_cost": round(admin),
+        "programme_cost": round(cost),
+        "cost_per_yen_new_spending": cost / incremental if incremental else None,
+    }
+    return {
+        "voucher_purchases": purchases,
+        "voucher_redemptions": redemptions,
+        "merchants": merchants,
+        "merchant_sales": sales,
+        "household_spending": spending,
+    }
