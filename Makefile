@@ -31,7 +31,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax ebpmkit tests notebooks
 
 bench: install
 	$(BIN)/python bench/run_all.py

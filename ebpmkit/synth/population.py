@@ -827,7 +827,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     --------
     >>> from ebpmkit.synth import generate_tables
     >>> tables, _ = generate_tables("town", seed=1, scale=0.02, only=("geography", "population"))
-    >>> sorted(tables["resident_years"]["fiscal_year"].unique())[:2]
+    >>> sorted(tables["resident_years"]["fiscal_year"].unique().tolist())[:2]
     [2015, 2016]
     """
     m = _Model(ctx)
