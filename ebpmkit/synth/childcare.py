@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ebpmkit.synth._keys import dense_codes, has_label, pair_key, positions
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
@@ -254,7 +255,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         np.bincount(yi, minlength=len(years)), 1
     )
     p_apply = np.minimum(rate[yi] * weights[class_age] / np.maximum(mean_w[yi], 1e-9), 0.98)
-    n_kids, kid = _dense(pid)
+    n_kids, kid = dense_codes(pid)
     propensity = rng.random(n_kids)
     applies = propensity[kid] < p_apply
     rows = kid_rows[applies]
@@ -286,7 +287,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     span = (int(years[0]), int(years[-1] - years[0] + 1)) if len(years) else (0, 1)
     # Family facts need only the applicants' households: cut the register down first.
     family = ry.iloc[
-        np.flatnonzero(_lookup(ry["household_id"].to_numpy(np.int64), np.unique(hh)) >= 0)
+        np.flatnonzero(positions(ry["household_id"].to_numpy(np.int64), np.unique(hh)) >= 0)
     ]
     single = _single_parent(family, year, hh, span)
     bonus = prof.number("childcare.single_parent_priority")
@@ -402,11 +403,11 @@ def _single_parent(
     """Whether each applicant's household has no spouse of the head that year."""
     if "relationship" not in ry.columns or len(hh) == 0:
         return np.zeros(len(hh), dtype=bool)
-    spouse = np.flatnonzero(_is_label(ry["relationship"], ("配偶者",)))
-    keys = _pair_key(
-        ry["fiscal_year"].to_numpy()[spouse], ry["household_id"].to_numpy(np.int64)[spouse], span
+    spouse = np.flatnonzero(has_label(ry["relationship"], ("配偶者",)))
+    keys = pair_key(
+        ry["fiscal_year"].to_numpy()[spouse], ry["household_id"].to_numpy(np.int64)[spouse], *span
     )
-    return _lookup(_pair_key(year, hh, span), keys) < 0
+    return positions(pair_key(year, hh, *span), keys) < 0
 
 
 def _fees(
@@ -423,8 +424,8 @@ def _fees(
     n = len(pid)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    app_keys = np.unique(_pair_key(year, hh, span))
-    mine = np.searchsorted(app_keys, _pair_key(year, hh, span))
+    app_keys = np.unique(pair_key(year, hh, *span))
+    mine = np.searchsorted(app_keys, pair_key(year, hh, *span))
     ry_year = ry["fiscal_year"].to_numpy()
     ry_hh = ry["household_id"].to_numpy(np.int64)
     ry_pid = ry["person_id"].to_numpy(np.int64)
@@ -432,16 +433,16 @@ def _fees(
 
     # Parents: the head and spouse of the child's household that year (municipal levy = 6/10).
     parent_rows = (
-        np.flatnonzero(_is_label(ry["relationship"], _PARENTS))
+        np.flatnonzero(has_label(ry["relationship"], _PARENTS))
         if has_rel
         else np.zeros(0, np.int64)
     )
-    slot = _lookup(_pair_key(ry_year[parent_rows], ry_hh[parent_rows], span), app_keys)
+    slot = positions(pair_key(ry_year[parent_rows], ry_hh[parent_rows], *span), app_keys)
     parent_rows, slot = parent_rows[slot >= 0], slot[slot >= 0]
     it_year = it["fiscal_year"].to_numpy().astype(np.int64)
     in_span = np.flatnonzero((it_year >= span[0]) & (it_year < span[0] + span[1]))
-    it_keys = _pair_key(it_year[in_span], it["person_id"].to_numpy(np.int64)[in_span], span)
-    at = _lookup(_pair_key(ry_year[parent_rows], ry_pid[parent_rows], span), it_keys)
+    it_keys = pair_key(it_year[in_span], it["person_id"].to_numpy(np.int64)[in_span], *span)
+    at = positions(pair_key(ry_year[parent_rows], ry_pid[parent_rows], *span), it_keys)
     found = at >= 0
     at = in_span[at[found]]
     levy = np.zeros(len(parent_rows))
@@ -456,19 +457,19 @@ def _fees(
     # Birth order among the household's children (relationship 子), eldest first.
     order_rank = np.ones(n, dtype=np.int64)
     kid_rows = (
-        np.flatnonzero(_is_label(ry["relationship"], (_CHILD,)))
+        np.flatnonzero(has_label(ry["relationship"], (_CHILD,)))
         if has_rel
         else np.zeros(0, np.int64)
     )
-    kid_slot = _lookup(_pair_key(ry_year[kid_rows], ry_hh[kid_rows], span), app_keys)
+    kid_slot = positions(pair_key(ry_year[kid_rows], ry_hh[kid_rows], *span), app_keys)
     kid_rows, kid_slot = kid_rows[kid_slot >= 0], kid_slot[kid_slot >= 0]
     if len(kid_rows):
         sib_age = ry["age"].to_numpy()[kid_rows].astype(np.int64)
         srt = np.lexsort((ry_pid[kid_rows], -sib_age, kid_slot))
         sorted_slot = kid_slot[srt]
         rank = np.arange(len(srt)) - np.searchsorted(sorted_slot, sorted_slot, side="left") + 1
-        sib_keys = _pair_key(ry_year[kid_rows][srt], ry_pid[kid_rows][srt], span)
-        at = _lookup(_pair_key(year, pid, span), sib_keys)
+        sib_keys = pair_key(ry_year[kid_rows][srt], ry_pid[kid_rows][srt], *span)
+        at = positions(pair_key(year, pid, *span), sib_keys)
         order_rank = np.where(at >= 0, rank[np.maximum(at, 0)], 1)
 
     full = monthly_fee_schedule(prof, levy_child).astype(float)
@@ -481,48 +482,3 @@ def _fees(
         second = prof.numbers("childcare.second_child_free_from", length=2)
         share = np.where(order_rank >= 2, np.minimum(share, _payable_share(year, second)), share)
     return np.round(full * share).astype(np.int64)
-
-
-def _pair_key(year: np.ndarray, ident: np.ndarray, span: tuple[int, int]) -> np.ndarray:
-    """One int64 key per (fiscal year, id) pair; ``span`` is (first year, number of years)."""
-    first, n_years = span
-    return (np.asarray(year).astype(np.int64) - first) + np.asarray(ident).astype(
-        np.int64
-    ) * n_years
-
-
-def _lookup(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Row of ``keys`` holding each ``query`` key, or -1 (for repeated keys, one of their rows)."""
-    if len(keys) == 0 or len(query) == 0:
-        return np.full(len(query), -1, dtype=np.int64)
-    lo = min(int(keys.min()), int(query.min()))
-    hi = max(int(keys.max()), int(query.max()))
-    if hi - lo <= 4 * (len(keys) + len(query)) + 1_000_000:
-        table = np.full(hi - lo + 1, -1, dtype=np.int64)
-        table[keys - lo] = np.arange(len(keys))
-        return table[query - lo]
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    at = np.searchsorted(sorted_keys, query).clip(0, len(keys) - 1)
-    return np.where(sorted_keys[at] == query, order[at], -1)
-
-
-def _is_label(series: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
-    """``series`` in ``labels``, via category codes (fast on a categorical column)."""
-    cat = series.astype("category")
-    wanted = np.flatnonzero(np.isin(np.asarray(cat.cat.categories, dtype=object), labels))
-    return np.isin(cat.cat.codes.to_numpy(), wanted)
-
-
-def _dense(key: np.ndarray) -> tuple[int, np.ndarray]:
-    """Map int64 ids to 0..n-1 in id order (directly when small, else by sorting)."""
-    if len(key) == 0:
-        return 0, np.zeros(0, dtype=np.int64)
-    lo, hi = int(key.min()), int(key.max())
-    if hi - lo <= 4 * len(key) + 1_000_000:
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[key - lo] = True
-        remap = np.cumsum(present) - 1
-        return int(remap[-1]) + 1, remap[key - lo]
-    uniq, inverse = np.unique(key, return_inverse=True)
-    return len(uniq), inverse

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ebpmkit.synth._keys import dense_codes
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
@@ -201,7 +202,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     # One frailty and one level offset per person, drawn over everyone ever registered (in
     # person_id order), so a person keeps them in every year.
     pid_all = ry["person_id"].to_numpy(np.int64)
-    n_persons, person = _dense(pid_all)
+    n_persons, person = dense_codes(pid_all)
     u = rng.random(n_persons)
     offset = rng.standard_normal(n_persons) * prof.number("ltc.level_spread_years")
 
@@ -255,17 +256,3 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         "level_cut_years": [round(float(c), 3) for c in cuts],
     }
     return {"ltc": table}
-
-
-def _dense(key: np.ndarray) -> tuple[int, np.ndarray]:
-    """Map int64 ids to 0..n-1 in id order (directly when small, else by sorting)."""
-    if len(key) == 0:
-        return 0, np.zeros(0, dtype=np.int64)
-    lo, hi = int(key.min()), int(key.max())
-    if hi - lo <= 4 * len(key) + 1_000_000:
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[key - lo] = True
-        remap = np.cumsum(present) - 1
-        return int(remap[-1]) + 1, remap[key - lo]
-    uniq, inverse = np.unique(key, return_inverse=True)
-    return len(uniq), inverse

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ebpmkit.synth._keys import dense_codes, pair_key, positions
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
@@ -145,29 +146,6 @@ _EMPLOYMENT = {
 
 
 # -- small vectorised helpers ---------------------------------------------------------------------
-def _dense(key: np.ndarray, compact: bool = True) -> tuple[int, np.ndarray]:
-    """Map int64 keys to group numbers 0..n-1 (in key order): by direct indexing when the keys
-    span a small range, else by sorting. With ``compact=False`` a small range is used as it is
-    (some numbers unused), which is quicker for per-person draws."""
-    if len(key) == 0:
-        return 0, np.zeros(0, dtype=np.int64)
-    lo, hi = int(key.min()), int(key.max())
-    if not compact and hi - lo <= 4 * len(key) + 1_000_000:
-        return hi - lo + 1, key - lo
-    if hi - lo <= 4 * len(key) + 1_000_000:
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[key - lo] = True
-        remap = np.cumsum(present) - 1
-        return int(remap[-1]) + 1, remap[key - lo]
-    uniq, inverse = np.unique(key, return_inverse=True)
-    return len(uniq), inverse
-
-
-def _pair_key(year: np.ndarray, ident: np.ndarray, first_year: int, span: int) -> np.ndarray:
-    """One int64 key per (fiscal year, id) pair, compact when ids are small."""
-    return (year.astype(np.int64) - first_year) + ident.astype(np.int64) * span
-
-
 def _aligned(
     year: np.ndarray, pid: np.ndarray, age: np.ndarray, it_year: np.ndarray, it_pid: np.ndarray
 ) -> np.ndarray | None:
@@ -183,27 +161,11 @@ def _aligned(
     return pos
 
 
-def _positions(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Row of ``keys`` holding each ``query`` key, or -1 (``keys`` are unique)."""
-    if len(keys) == 0 or len(query) == 0:
-        return np.full(len(query), -1, dtype=np.int64)
-    lo = min(int(keys.min()), int(query.min()))
-    hi = max(int(keys.max()), int(query.max()))
-    if hi - lo <= 4 * (len(keys) + len(query)) + 1_000_000:
-        table = np.full(hi - lo + 1, -1, dtype=np.int64)
-        table[keys - lo] = np.arange(len(keys))
-        return table[query - lo]
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    at = np.searchsorted(sorted_keys, query).clip(0, len(keys) - 1)
-    return np.where(sorted_keys[at] == query, order[at], -1)
-
-
 def _person_draws(
     rng: np.random.Generator, person_id: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``k`` uniforms and ``k`` standard normals per person, the same in every fiscal year."""
-    n, idx = _dense(person_id.astype(np.int64))
+    n, idx = dense_codes(person_id.astype(np.int64))
     return rng.random((n, k))[idx], rng.standard_normal((n, k))[idx]
 
 
@@ -271,7 +233,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     all_year = ry["fiscal_year"].to_numpy().astype(np.int64)
     first_year = int(all_year.min()) if n_all else 0
     span = int(all_year.max()) - first_year + 1 if n_all else 1
-    n_persons, person = _dense(ry["person_id"].to_numpy(np.int64), compact=False)
+    n_persons, person = dense_codes(ry["person_id"].to_numpy(np.int64), compact=False)
     draws = {name: rng.random(n_persons) for name in ("insured", "group")}
     draws |= {name: rng.standard_normal(n_persons) for name in ("arrears", "health")}
     rows = np.flatnonzero(ry["age"].to_numpy() < late_age)
@@ -285,7 +247,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     # Employment and revenue in the income year behind this fiscal year (income_tax of the same year).
     it_year = it["fiscal_year"].to_numpy().astype(np.int64)
     it_rows = np.flatnonzero((it_year >= first_year) & (it_year < first_year + span))
-    it_key = _pair_key(
+    it_key = pair_key(
         it_year[it_rows], it["person_id"].to_numpy(np.int64)[it_rows], first_year, span
     )
     pos = _aligned(
@@ -298,7 +260,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     if pos is not None:
         pos = pos[rows]
     else:
-        pos = _positions(_pair_key(year, pid, first_year, span), it_key)
+        pos = positions(pair_key(year, pid, first_year, span), it_key)
     found = pos >= 0
     pos = it_rows[pos[found]]
     emp_labels = pd.Categorical(it["employment"])
@@ -321,7 +283,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         + np.maximum(income_column("business_income"), 0.0)
     )
     total_income = np.maximum(income_column("total_income"), 0.0)
-    n_groups, grp = _dense(_pair_key(year, hh, first_year, span))
+    n_groups, grp = dense_codes(pair_key(year, hh, first_year, span))
 
     # Enrolment is a threshold on q, the share of non-regular workers with employee insurance:
     # row i is in NHI when q <= t_i. A non-regular worker with u_ins < q is employee-insured, and
@@ -358,7 +320,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     src = rows[sel]
     year, pid, age, hh = year[sel], pid[sel], age[sel], hh[sel]
     total_income = total_income[sel]
-    n_groups, grp = _dense(grp[sel])
+    n_groups, grp = dense_codes(grp[sel])
     premium = _premiums(prof, total_income, age, grp, n_groups)
     person = person[sel]
     paid = _payments(prof, rng, premium, total_income, age, grp, n_groups, draws["arrears"][person])
