@@ -7,11 +7,14 @@ The small public API a lesson uses::
     ds.resident_years.head()
 """
 
+from ebpmkit import charts, maps, style
 from ebpmkit.dataset import DEFAULT_SEED, Dataset, generate, load
 from ebpmkit.errors import CacheError, EbpmkitError, ParameterError, ProfileError
 from ebpmkit.synth.profile import builtin_profiles, load_profile
 
 __version__ = "0.1.0"
+
+style.apply()
 
 __all__ = [
     "DEFAULT_SEED",
@@ -21,7 +24,10 @@ __all__ = [
     "ParameterError",
     "ProfileError",
     "builtin_profiles",
+    "charts",
     "generate",
     "load",
     "load_profile",
+    "maps",
+    "style",
 ]

@@ -1,0 +1,1028 @@
+"""Chart helpers for lessons: the right chart in one line, with Japanese labels and units.
+
+Every function takes the data first, then keyword-only column names (``x=``, ``y=``, ``hue=``)
+and ``ax=``, and returns the matplotlib ``Axes`` so the chart can be styled further. Axis
+labels and units come from the data dictionary; numbers are written the Japanese way (人,
+世帯, 千円, 万円, 億円, 万人); every chart carries a note saying the data are synthetic.
+
+Shared parameters
+-----------------
+data : DataFrame
+    The table, one row per record (person, household, year ...).
+x, y, hue : str
+    Column names. ``hue`` splits the chart by a category, one colour per group (at most 8).
+ax : matplotlib Axes, optional
+    Where to draw; a new figure when omitted.
+dictionary : Dataset or DataFrame, optional
+    Where labels and units are looked up: ``ds`` from ``ebpmkit.load`` or a data dictionary
+    table; the dictionary of every built-in table when omitted. Unknown columns are labelled
+    with their own name.
+source : str or None
+    The note under the chart; ``None`` leaves it out (only for data that are not synthetic).
+
+Examples
+--------
+>>> import ebpmkit
+>>> from ebpmkit import charts
+>>> ds = ebpmkit.load("town", scale=0.02, progress=False)  # doctest: +SKIP
+>>> charts.pyramid(ds.resident_years, year=[2015, 2024])  # doctest: +SKIP
+>>> charts.auto(ds.resident_years, x="fiscal_year", explain=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ebpmkit import style
+from ebpmkit._labels import (
+    KIND_JA,
+    SOURCE_NOTE,
+    axis_label,
+    category_levels,
+    check_column,
+    column_kind,
+    count_label,
+    format_axis,
+    format_number,
+    lookup,
+)
+from ebpmkit._plotting import (
+    add_source,
+    as_frame,
+    finite,
+    hue_palette,
+    new_axes,
+    require_kind,
+)
+from ebpmkit.errors import ParameterError, check_choice
+
+__all__ = [
+    "RULES",
+    "SOURCE_NOTE",
+    "Choice",
+    "Rule",
+    "auto",
+    "axis_label",
+    "choose",
+    "column_kind",
+    "compare",
+    "composition",
+    "distribution",
+    "format_number",
+    "pyramid",
+    "relation",
+    "save",
+    "trend",
+]
+
+_ESTIMATORS = ("sum", "mean")
+
+
+def _sns() -> Any:
+    """seaborn, imported on first use (it pulls in scipy, which makes ``import ebpmkit`` slow)."""
+    import seaborn
+
+    return seaborn
+
+
+_COUNT = "__count__"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared steps
+# --------------------------------------------------------------------------------------------
+def _check_hue(frame: pd.DataFrame, hue: Any, dictionary: Any) -> None:
+    if hue is not None:
+        require_kind(frame, hue, "hue", ("category", "area", "time", "age"), dictionary)
+
+
+def _horizontal(levels: list[Any], limit: int = 8) -> bool:
+    """Lay groups out as rows when there are many or their names are long."""
+    return len(levels) > limit or max((len(str(v)) for v in levels), default=0) > 6
+
+
+def _year_ticks(axis: Any, years: np.ndarray) -> None:
+    axis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=min(len(years), 10)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, pos: f"{v:.0f}"))
+
+
+def _aggregate(
+    frame: pd.DataFrame, keys: list[Any], y: Any, estimator: str | None, parameter: str = "y"
+) -> tuple[pd.DataFrame, str, str]:
+    """Rows per key: the count, the given values, or their sum or mean; name and label prefix."""
+    if y is None:
+        out = frame.groupby(keys, observed=True, sort=True).size().rename(_COUNT).reset_index()
+        return out, _COUNT, ""
+    repeated = frame.duplicated(keys).any()
+    if repeated and estimator is None:
+        label = axis_label(keys[0])
+        raise ParameterError(
+            f"{label}ごとに '{y}' が複数行あります。合計を描くなら estimator='sum'、"
+            "平均を描くなら estimator='mean' を指定してください"
+            "(人数などは合計、1人あたりの金額などは平均が向いています)。\n"
+            f"There are several rows per '{keys[0]}'; pass estimator='sum' or estimator='mean'."
+        )
+    if estimator is not None:
+        check_choice("estimator", estimator, _ESTIMATORS)
+    if not repeated or estimator is None:
+        return frame[[*keys, y]], y, ""
+    grouped = frame.groupby(keys, observed=True, sort=True)[y]
+    out = (grouped.sum() if estimator == "sum" else grouped.mean()).reset_index()
+    return out, y, "合計" if estimator == "sum" else "平均"
+
+
+def _value_label(
+    frame: pd.DataFrame, y: Any, shown_unit: str | None, dictionary: Any, prefix: str = ""
+) -> str:
+    if y is None or y == _COUNT:
+        label, _ = count_label(frame)
+        return f"{label}({shown_unit})" if shown_unit else label
+    label, unit = lookup(y, dictionary)
+    label = f"{label}の{prefix}" if prefix else label
+    shown = unit if shown_unit is None else shown_unit
+    return f"{label}({shown})" if shown and shown != label else label
+
+
+def _unit(frame: pd.DataFrame, y: Any, dictionary: Any) -> str:
+    if y is None or y == _COUNT:
+        return count_label(frame)[1]
+    return lookup(y, dictionary)[1]
+
+
+def _tick_labels(levels: list[Any], kind: str) -> list[str]:
+    return [
+        f"{v:.0f}" if kind == "time" and isinstance(v, int | float | np.number) else str(v)
+        for v in levels
+    ]
+
+
+def _finish(ax: Axes, source: str | None) -> Axes:
+    add_source(ax, source)
+    return ax
+
+
+def _legend_outside(ax: Axes, title: str, handles=None, labels=None, reverse=False) -> None:
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if reverse:
+        handles, labels = handles[::-1], labels[::-1]
+    ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Population pyramid
+# --------------------------------------------------------------------------------------------
+def pyramid(
+    data: pd.DataFrame,
+    *,
+    y: str = "age",
+    hue: str = "sex",
+    x: str | None = None,
+    year: int | list[int] | None = None,
+    time: str = "fiscal_year",
+    bin_width: int = 5,
+    top: int = 90,
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Population pyramid: people by age class, one sex to each side; two years overlaid.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (for example ``resident_years``), or counts in column ``x``.
+    y : str
+        Age column.
+    hue : str
+        A category with exactly two groups (sex); the first is drawn on the left.
+    x : str, optional
+        Column of counts when ``data`` is already aggregated.
+    year : int or list of two ints, optional
+        Year to draw (the latest when omitted). Two years: the later as bars, the earlier as a
+        black outline, so the change in shape is visible.
+    time : str
+        Year column (used when ``data`` holds several years).
+    bin_width, top : int
+        Width of the age classes in years, and the age from which everyone is one class.
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [3, 40, 41, 80], "sex": ["男性", "女性", "男性", "女性"]})
+    >>> ax = pyramid(frame)
+    >>> ax.get_xlabel()
+    '人口(人)'
+    """
+    frame = as_frame(data)
+    require_kind(frame, y, "y", ("age", "quantity"), dictionary)
+    check_column(frame, hue, "hue")
+    if x is not None:
+        require_kind(frame, x, "x", ("quantity",), dictionary)
+    levels = category_levels(frame[hue])
+    if len(levels) != 2:
+        raise ParameterError(
+            f"人口ピラミッドの左右には2つの区分が必要ですが、列 '{hue}' には {len(levels)} 個"
+            f"({', '.join(map(str, levels))})あります。\n"
+            f"A pyramid needs a hue column with two levels; '{hue}' has {len(levels)}."
+        )
+    years: list[Any] = []
+    if time in frame.columns:
+        available = sorted(frame[time].dropna().unique())
+        wanted = [available[-1]] if year is None else list(np.atleast_1d(year))
+        for value in wanted:
+            if value not in available:
+                raise ParameterError(
+                    f"{value} 年度のデータはありません。ある年度: "
+                    f"{', '.join(f'{v:.0f}' for v in available)}\n"
+                    f"There is no year {value} in '{time}'. Years in the data: {available}"
+                )
+        if len(wanted) > 2:
+            raise ParameterError(
+                "重ねて描ける年度は2つまでです。 / Pass one year or a list of two years."
+            )
+        years = sorted(wanted)
+    elif year is not None:
+        check_column(frame, time, "time")
+    ax = new_axes(ax, figsize=(8, 6))
+    n_classes = top // bin_width + 1
+    edges = np.arange(n_classes + 1) - 0.5
+
+    def counts(sub: pd.DataFrame) -> np.ndarray:
+        cls = np.minimum(sub[y].to_numpy(dtype=float) // bin_width, n_classes - 1)
+        weights = sub[x].to_numpy(dtype=float) if x is not None else np.ones(len(sub))
+        out = np.zeros((2, n_classes))
+        for i, level in enumerate(levels):
+            mask = (sub[hue] == level).to_numpy() & np.isfinite(cls)
+            out[i] = np.bincount(cls[mask].astype(int), weights[mask], minlength=n_classes)
+        return out
+
+    selected = [frame[frame[time] == yr] for yr in years] if years else [frame]
+    main = counts(selected[-1])
+    before = counts(selected[0]) if len(selected) == 2 else None
+    colours = [style.PALETTE[0], style.PALETTE[3]]
+    pos = np.arange(n_classes)
+    ax.barh(pos, -main[0], height=0.9, color=colours[0], label=str(levels[0]))
+    ax.barh(pos, main[1], height=0.9, color=colours[1], label=str(levels[1]))
+    handles: list[Any] = []
+    if before is not None:
+        kw = {"orientation": "horizontal", "color": "black", "linewidth": 1.8, "baseline": 0}
+        ax.stairs(-before[0], edges, **kw)
+        ax.stairs(before[1], edges, **kw)
+        handles = [
+            Patch(color="#888888", label=f"{years[1]:.0f}年度(棒)"),
+            Line2D([], [], color="black", linewidth=1.8, label=f"{years[0]:.0f}年度(線)"),
+        ]
+    peak = max(main.max(), before.max() if before is not None else 0, 1)
+    ax.set_xlim(-peak * 1.12, peak * 1.12)
+    ax.set_ylim(-0.6, n_classes - 0.4 + (1.6 if handles else 0.9))
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    names = [f"{i * bin_width}〜{i * bin_width + bin_width - 1}" for i in range(n_classes - 1)]
+    ax.set_yticks(pos, [*names, f"{top}以上"])
+    ax.grid(axis="y", visible=False)
+    unit = "人" if x is None else _unit(frame, x, dictionary)
+    shown = format_axis(ax.xaxis, unit, main, absolute=True)
+    ax.set_xlabel(_value_label(frame, x, shown, dictionary) if x is not None else f"人口({shown})")
+    ax.set_ylabel(axis_label(y, dictionary))
+    for side, (level, colour) in enumerate(zip(levels, colours, strict=True)):
+        ax.text(
+            0.02 if side == 0 else 0.98,
+            0.985,
+            str(level),
+            transform=ax.transAxes,
+            ha="left" if side == 0 else "right",
+            va="top",
+            color=colour,
+            fontsize="large",
+        )
+    if years:
+        span = "と".join(f"{v:.0f}年度" for v in years)
+        ax.set_title(f"人口ピラミッド({span})")
+    if handles:
+        ax.legend(handles=handles, loc="upper center", ncols=2, bbox_to_anchor=(0.5, 1.0))
+    return _finish(ax, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Trend over years
+# --------------------------------------------------------------------------------------------
+def trend(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str | None = None,
+    hue: str | None = None,
+    estimator: str | None = None,
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Line chart of a value over years (or of the number of rows per year).
+
+    Parameters
+    ----------
+    x : str
+        Year column (年度, 年, or dates).
+    y : str, optional
+        Quantity column. Without it the rows per year are counted (people, households ...).
+    hue : str, optional
+        One line per group.
+    estimator : {"sum", "mean"}, optional
+        Needed when a year has several rows: ``"sum"`` for totals (people, tax revenue),
+        ``"mean"`` for averages (shown with a 95% confidence band).
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"fiscal_year": [2020, 2021, 2022], "population": [1200, 1180, 1150]})
+    >>> trend(frame, x="fiscal_year", y="population").get_ylabel()
+    '人口(人)'
+    """
+    frame = as_frame(data)
+    require_kind(frame, x, "x", ("time",), dictionary)
+    if y is not None:
+        require_kind(frame, y, "y", ("quantity", "age"), dictionary)
+    _check_hue(frame, hue, dictionary)
+    keys = [x] + ([hue] if hue is not None else [])
+    palette = hue_palette(frame, hue) if hue is not None else None
+    ax = new_axes(ax)
+    band = y is not None and estimator == "mean" and frame.duplicated(keys).any()
+    if band:
+        if estimator is not None:
+            check_choice("estimator", estimator, _ESTIMATORS)
+        plotted, column, prefix = frame, y, "平均"
+        values = frame.groupby(keys, observed=True)[y].mean().to_numpy()
+    else:
+        plotted, column, prefix = _aggregate(frame, keys, y, estimator)
+        values = plotted[column].to_numpy()
+    _sns().lineplot(
+        data=plotted,
+        x=x,
+        y=column,
+        hue=hue,
+        palette=palette,
+        marker="o",
+        errorbar=("se", 1.96) if band else None,
+        ax=ax,
+    )
+    if column_kind(frame, x, dictionary) == "time" and pd.api.types.is_numeric_dtype(frame[x]):
+        _year_ticks(ax.xaxis, frame[x].unique())
+    shown = format_axis(ax.yaxis, _unit(frame, y, dictionary), values)
+    ax.set_xlabel(axis_label(x, dictionary))
+    ax.set_ylabel(_value_label(frame, column, shown, dictionary, prefix))
+    if band:
+        ax.set_title("平均(帯は95%信頼区間)", fontsize=style.CONTEXTS["projector"]["tick"])
+    if hue is not None:
+        _legend_outside(ax, axis_label(hue, dictionary))
+    return _finish(ax, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Composition
+# --------------------------------------------------------------------------------------------
+def composition(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    hue: str,
+    y: str | None = None,
+    normalize: bool = False,
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Stacked bars: how a total splits into groups, per year or per category.
+
+    Parameters
+    ----------
+    x : str
+        One bar per value of this column (years, districts, categories).
+    hue : str
+        The groups stacked in each bar.
+    y : str, optional
+        Quantity to add up; without it rows are counted.
+    normalize : bool
+        ``True`` draws 100% bars (shares), to compare the make-up of bars of different size.
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"fiscal_year": [2020, 2020, 2021], "sex": ["男性", "女性", "女性"]})
+    >>> composition(frame, x="fiscal_year", hue="sex", normalize=True).get_ylabel()
+    '構成比(%)'
+    """
+    frame = as_frame(data)
+    x_kind = require_kind(frame, x, "x", ("time", "category", "area", "age"), dictionary)
+    require_kind(frame, hue, "hue", ("category", "area", "age", "time"), dictionary)
+    if y is not None:
+        require_kind(frame, y, "y", ("quantity",), dictionary)
+    levels = category_levels(frame[hue])
+    palette = hue_palette(frame, hue, levels)
+    if y is None:
+        table = frame.groupby([x, hue], observed=True).size().unstack(hue)
+    else:
+        table = frame.groupby([x, hue], observed=True)[y].sum().unstack(hue)
+    bars = category_levels(frame[x])
+    table = table.reindex(index=bars, columns=levels).fillna(0).astype(float)
+    if normalize:
+        table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0).fillna(0) * 100
+    horizontal = x_kind != "time" and _horizontal(bars, limit=10)
+    ax = new_axes(ax, figsize=(8, max(5, 0.38 * len(bars) + 1.5)) if horizontal else None)
+    pos = np.arange(len(bars))
+    bottom = np.zeros(len(bars))
+    for level in levels:
+        values = table[level].to_numpy()
+        kw = {"color": palette[level], "label": str(level), "edgecolor": "white", "linewidth": 0.6}
+        if horizontal:
+            ax.barh(pos, values, left=bottom, height=0.75, **kw)
+        else:
+            ax.bar(pos, values, bottom=bottom, width=0.75, **kw)
+        if normalize and len(bars) <= 12:
+            _segment_labels(ax, pos, bottom, values, palette[level], horizontal)
+        bottom = bottom + values
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    labels = _tick_labels(bars, x_kind)
+    if horizontal:
+        ax.set_yticks(pos, labels)
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+    else:
+        ax.set_xticks(pos, labels, rotation=0 if len(bars) <= 12 else 90)
+        ax.grid(axis="x", visible=False)
+    if normalize:
+        shown = format_axis(value_axis, "%", [100])
+        value_label = "構成比(%)"
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, 100)
+    else:
+        shown = format_axis(value_axis, _unit(frame, y, dictionary), bottom)
+        value_label = _value_label(frame, y, shown, dictionary)
+    cat_label = axis_label(x, dictionary)
+    ax.set_xlabel(value_label if horizontal else cat_label)
+    ax.set_ylabel(cat_label if horizontal else value_label)
+    _legend_outside(ax, axis_label(hue, dictionary), reverse=not horizontal)
+    return _finish(ax, source)
+
+
+def _segment_labels(ax, pos, bottom, values, colour, horizontal) -> None:
+    r, g, b = plt.matplotlib.colors.to_rgb(colour)
+    ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+    for p, b0, v in zip(pos, bottom, values, strict=True):
+        if v >= 7:
+            xy = (b0 + v / 2, p) if horizontal else (p, b0 + v / 2)
+            ax.text(*xy, f"{v:.0f}%", ha="center", va="center", color=ink, fontsize="small")
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison of groups
+# --------------------------------------------------------------------------------------------
+def compare(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Group means with their 95% confidence intervals, to compare groups honestly.
+
+    A dot is the group's mean; the line through it is the 95% confidence interval (mean ±
+    1.96 standard errors). Overlapping intervals warn that a difference may be chance.
+
+    Parameters
+    ----------
+    x : str
+        The groups (a category column, such as districts or sex).
+    y : str
+        Quantity to compare.
+    hue : str, optional
+        A second split, drawn side by side.
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sex": ["男性", "女性"] * 3, "age": [30, 35, 40, 42, 50, 61]})
+    >>> compare(frame, x="sex", y="age").get_ylabel()
+    '年齢の平均(歳)'
+    """
+    frame = as_frame(data)
+    require_kind(frame, x, "x", ("category", "area", "time"), dictionary)
+    require_kind(frame, y, "y", ("quantity", "age"), dictionary)
+    _check_hue(frame, hue, dictionary)
+    order = category_levels(frame[x])
+    horizontal = _horizontal(order, limit=6)
+    palette = hue_palette(frame, hue) if hue is not None else None
+    ax = new_axes(ax, figsize=(8, max(5, 0.38 * len(order) + 1.5)) if horizontal else None)
+    plotted = frame.assign(**{str(x): frame[x].astype(str)})
+    _sns().pointplot(
+        data=plotted,
+        x=y if horizontal else x,
+        y=x if horizontal else y,
+        hue=hue,
+        order=[str(v) for v in order],
+        palette=palette,
+        color=None if hue is not None else style.PALETTE[0],
+        estimator="mean",
+        errorbar=("se", 1.96),
+        linestyle="none",
+        marker="o",
+        dodge=0.4 if hue is not None else False,
+        capsize=0.15,
+        linewidth=2,
+        markersize=9,
+        orient="h" if horizontal else "v",
+        ax=ax,
+    )
+    means = frame.groupby(x, observed=True)[y].mean().to_numpy()
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    shown = format_axis(value_axis, _unit(frame, y, dictionary), means)
+    value_label = _value_label(frame, y, shown, dictionary, "平均")
+    ax.set_xlabel(value_label if horizontal else axis_label(x, dictionary))
+    ax.set_ylabel(axis_label(x, dictionary) if horizontal else value_label)
+    ax.grid(axis="y" if horizontal else "x", visible=False)
+    ax.set_title("点は平均、線は95%信頼区間", fontsize=style.CONTEXTS["projector"]["tick"])
+    if hue is not None:
+        _legend_outside(ax, axis_label(hue, dictionary))
+    return _finish(ax, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Distribution
+# --------------------------------------------------------------------------------------------
+def distribution(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    hue: str | None = None,
+    bins: Any = "auto",
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """How values spread: a histogram for a quantity, bars of counts for a category.
+
+    Parameters
+    ----------
+    x : str
+        The column whose distribution is drawn.
+    hue : str, optional
+        Groups to overlay; each group is then shown as shares (%) of its own total, so groups
+        of different size can be compared.
+    bins : int, sequence or str
+        Histogram bins (as for ``numpy.histogram``); 5-year classes for ages by default.
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [3, 40, 41, 80, 15, 62]})
+    >>> distribution(frame, x="age").get_ylabel()
+    '件数(件)'
+    """
+    frame = as_frame(data)
+    kind = require_kind(frame, x, "x", ("quantity", "age", "category", "area", "time"), dictionary)
+    _check_hue(frame, hue, dictionary)
+    palette = hue_palette(frame, hue) if hue is not None else None
+    count_name, count_unit = count_label(frame)
+    if kind in ("category", "area", "time"):
+        return _count_bars(frame, x, hue, kind, palette, ax, dictionary, source)
+    ax = new_axes(ax)
+    values = finite(frame[x])
+    if kind == "age" and isinstance(bins, str) and bins == "auto":
+        bins = np.arange(0, max(values.max(initial=0), 1) + 6, 5)
+    _sns().histplot(
+        data=frame,
+        x=x,
+        hue=hue,
+        bins=bins,
+        stat="percent" if hue is not None else "count",
+        common_norm=False,
+        element="step" if hue is not None else "bars",
+        fill=hue is None,
+        linewidth=2 if hue is not None else 0.5,
+        palette=palette,
+        color=style.PALETTE[0] if hue is None else None,
+        **({"edgecolor": "white"} if hue is None else {}),
+        ax=ax,
+    )
+    unit = _unit(frame, x, dictionary)
+    shown = format_axis(ax.xaxis, unit, values)
+    ax.set_xlabel(axis_label(x, dictionary, unit=shown))
+    if hue is None:
+        counts = [p.get_height() for p in ax.patches]
+        y_shown = format_axis(ax.yaxis, count_unit, counts)
+        ax.set_ylabel(f"{count_name}({y_shown})")
+        if len(values):
+            median = float(np.median(values))
+            ax.axvline(median, color="black", linestyle="--", linewidth=1.5)
+            ax.annotate(
+                f"中央値 {format_number(median, unit)}",
+                xy=(median, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -4),
+                textcoords="offset points",
+                va="top",
+                fontsize="small",
+            )
+    else:
+        format_axis(ax.yaxis, "%", [100])
+        ax.set_ylabel("割合(%)")
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.set_title(axis_label(hue, dictionary))
+            _sns().move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="x", visible=False)
+    return _finish(ax, source)
+
+
+def _count_bars(frame, x, hue, kind, palette, ax, dictionary, source) -> Axes:
+    order = category_levels(frame[x])
+    horizontal = kind != "time" and _horizontal(order, limit=8)
+    ax = new_axes(ax, figsize=(8, max(5, 0.38 * len(order) + 1.5)) if horizontal else None)
+    labels = _tick_labels(order, kind)
+    shown_as = dict(zip(order, labels, strict=True))
+    plotted = frame.assign(**{str(x): frame[x].map(shown_as).astype(str)})
+    _sns().countplot(
+        data=plotted,
+        **({"y": x} if horizontal else {"x": x}),
+        hue=hue,
+        order=labels,
+        palette=palette,
+        color=style.PALETTE[0] if hue is None else None,
+        ax=ax,
+    )
+    count_name, count_unit = count_label(frame)
+    counts = frame.groupby([x] + ([hue] if hue else []), observed=True).size().to_numpy()
+    shown = format_axis(ax.xaxis if horizontal else ax.yaxis, count_unit, counts)
+    value_label = f"{count_name}({shown})"
+    ax.set_xlabel(value_label if horizontal else axis_label(x, dictionary))
+    ax.set_ylabel(axis_label(x, dictionary) if horizontal else value_label)
+    ax.grid(axis="y" if horizontal else "x", visible=False)
+    if not horizontal and len(order) > 12:
+        ax.tick_params(axis="x", labelrotation=90)
+    if hue is not None:
+        _legend_outside(ax, axis_label(hue, dictionary))
+    return _finish(ax, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Relation of two quantities
+# --------------------------------------------------------------------------------------------
+def relation(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    ax: Axes | None = None,
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Scatter plot of two quantities; points are see-through so dense areas show.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [30, 40, 50], "area_km2": [1.0, 2.0, 1.5]})
+    >>> relation(frame, x="age", y="area_km2").get_xlabel()
+    '年齢(歳)'
+    """
+    frame = as_frame(data)
+    require_kind(frame, x, "x", ("quantity", "age"), dictionary)
+    require_kind(frame, y, "y", ("quantity", "age"), dictionary)
+    _check_hue(frame, hue, dictionary)
+    palette = hue_palette(frame, hue) if hue is not None else None
+    ax = new_axes(ax)
+    n = max(len(frame), 1)
+    _sns().scatterplot(
+        data=frame,
+        x=x,
+        y=y,
+        hue=hue,
+        palette=palette,
+        color=style.PALETTE[0] if hue is None else None,
+        alpha=float(np.clip(300 / n, 0.08, 0.9)),
+        s=25 if n > 1000 else 45,
+        edgecolor="none",
+        ax=ax,
+    )
+    xs = format_axis(ax.xaxis, _unit(frame, x, dictionary), finite(frame[x]))
+    ys = format_axis(ax.yaxis, _unit(frame, y, dictionary), finite(frame[y]))
+    ax.set_xlabel(axis_label(x, dictionary, unit=xs))
+    ax.set_ylabel(axis_label(y, dictionary, unit=ys))
+    if hue is not None:
+        _sns().move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.get_legend().set_title(axis_label(hue, dictionary))
+    return _finish(ax, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Automatic choice
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    """One row of :data:`RULES`: column kinds it matches, the chart, and why it fits.
+
+    ``y`` and ``hue`` are a kind, ``None`` (must be absent) or ``"any"``.
+    """
+
+    x: str
+    y: str | None
+    hue: str | None
+    chart: str
+    reason: str
+
+
+#: The declared rules of :func:`auto`, checked top to bottom; the first match wins. A column
+#: of kind ``age`` also matches ``quantity``, and ``area`` also matches ``category``.
+RULES: tuple[Rule, ...] = (
+    Rule("age", None, "category", "pyramid",
+         "年齢と2つの区分(性別など)の組み合わせなので、人口ピラミッドにしました。"
+         "年齢構成の形(子どもの多さ、高齢化の進み具合)が一目で分かります。"),
+    Rule("time", None, "any", "trend",
+         "年(年度)ごとの件数なので、折れ線グラフにしました。増えているか減っているか、"
+         "変化の向きと速さが読み取れます。"),
+    Rule("time", "quantity", "any", "trend",
+         "年(年度)ごとの数量なので、折れ線グラフにしました。時間の流れに沿った変化が"
+         "読み取れます。"),
+    Rule("time", "category", None, "composition",
+         "年(年度)ごとの区分の内訳なので、100%積み上げ棒グラフにしました。"
+         "構成比の移り変わりを比べられます。"),
+    Rule("area", None, None, "map",
+         "住区・町丁ごとの件数なので、塗り分け地図にしました。"
+         "どの地域に多いかを場所と一緒に見られます。"),
+    Rule("area", "quantity", None, "map",
+         "住区・町丁ごとの数量なので、塗り分け地図にしました。"
+         "地域による違いや、隣り合う地域のまとまりが見えます。"),
+    Rule("category", "quantity", "any", "compare",
+         "区分ごとの数量なので、平均を95%信頼区間つきで比べるグラフにしました。"
+         "区間が重なっていれば、差は偶然の範囲かもしれません。"),
+    Rule("category", "category", None, "composition",
+         "2つの区分の組み合わせなので、100%積み上げ棒グラフにしました。"
+         "区分ごとに内訳の割合を比べられます。"),
+    Rule("category", None, "any", "distribution",
+         "区分ごとの件数なので、棒グラフにしました。棒の長さで多い少ないを比べられます。"),
+    Rule("quantity", None, "any", "distribution",
+         "1つの数量なので、ヒストグラムで分布を見ます。ばらつきや偏り、"
+         "中央値の位置が分かります。"),
+    Rule("quantity", "category", None, "distribution_by",
+         "数量を区分ごとに分けたので、区分ごとのヒストグラムを重ねました。"
+         "各区分の中での割合(%)なので、人数の違う区分も比べられます。"),
+    Rule("quantity", "quantity", "any", "relation",
+         "2つの数量なので、散布図にしました。一方が大きいと他方も大きいかなど、"
+         "関係の有無と形が見えます。"),
+)  # fmt: skip
+
+_BROADER = {"age": "quantity", "area": "category"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chart :func:`choose` picked: the rule, and the kinds it saw."""
+
+    rule: Rule
+    kinds: dict[str, str | None]
+
+    @property
+    def chart(self) -> str:
+        return self.rule.chart
+
+    @property
+    def reason(self) -> str:
+        return self.rule.reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _matches(pattern: str | None, kind: str | None) -> bool:
+    if pattern == "any":
+        return True
+    if pattern is None or kind is None:
+        return pattern is None and kind is None
+    return kind == pattern or _BROADER.get(kind) == pattern
+
+
+def choose(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str | None = None,
+    hue: str | None = None,
+    dictionary: Any = None,
+) -> Choice:
+    """Pick a chart from the kinds of the columns, using :data:`RULES`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"fiscal_year": [2020, 2021], "population": [100, 98]})
+    >>> choose(frame, x="fiscal_year", y="population").chart
+    'trend'
+    """
+    frame = as_frame(data)
+    kinds: dict[str, str | None] = {}
+    for parameter, column in (("x", x), ("y", y), ("hue", hue)):
+        if column is None:
+            kinds[parameter] = None
+            continue
+        check_column(frame, column, parameter)
+        kind = column_kind(frame, column, dictionary)
+        if kind == "id":
+            label, _ = lookup(column, dictionary)
+            raise ParameterError(
+                f"列 '{column}'({label})は識別番号なので、グラフの軸には使えません。"
+                "件数を見たいときは y を指定せずに、区分や年度の列を x に指定してください。\n"
+                f"The column '{column}' is an identifier; it cannot be an axis of a chart."
+            )
+        kinds[parameter] = kind
+    if hue is not None and kinds["hue"] in ("category", "area"):
+        hue_kind = "category"
+    else:
+        hue_kind = kinds["hue"]
+    for rule in RULES:
+        if (
+            _matches(rule.x, kinds["x"])
+            and _matches(rule.y, kinds["y"])
+            and _matches(rule.hue, hue_kind)
+        ):
+            if rule.chart == "pyramid" and len(category_levels(frame[hue])) != 2:
+                continue
+            return Choice(rule, kinds)
+    described = ", ".join(f"{p}={KIND_JA[k]}" for p, k in kinds.items() if k is not None)
+    raise ParameterError(
+        f"この列の組み合わせ({described})に合うグラフの決まりがありません。"
+        "x と y を入れ替えるか、charts の関数(trend, compare など)を直接使ってください。\n"
+        f"No rule of charts.auto fits these column kinds ({kinds}); call a chart function "
+        "directly."
+    )
+
+
+def auto(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str | None = None,
+    hue: str | None = None,
+    ax: Axes | None = None,
+    explain: bool = False,
+    profile: Any = "urban-ward",
+    dictionary: Any = None,
+    source: str | None = SOURCE_NOTE,
+) -> Axes:
+    """Draw the chart that suits the columns' kinds, and optionally say why in Japanese.
+
+    The kinds are time (年・年度), age, quantity, category and area (住区・町丁コード); the
+    chart is chosen by the first matching row of :data:`RULES`. When a year or a group has
+    several rows, quantities are averaged and rows are counted.
+
+    Parameters
+    ----------
+    x, y, hue : str
+        Column names; ``y`` and ``hue`` are optional.
+    explain : bool
+        Print why this chart was chosen.
+    profile : str or Dataset
+        The municipality whose map is drawn when ``x`` is a district or chome code.
+    ax, dictionary, source
+        See the module's shared parameters.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sex": ["男性", "女性", "女性"]})
+    >>> auto(frame, x="sex", explain=True).get_ylabel()
+    区分ごとの件数なので、棒グラフにしました。棒の長さで多い少ないを比べられます。
+    '件数(件)'
+    """
+    frame = as_frame(data)
+    choice = choose(frame, x=x, y=y, hue=hue, dictionary=dictionary)
+    if explain:
+        print(choice.reason)
+    common = {"ax": ax, "dictionary": dictionary, "source": source}
+    chart = choice.chart
+    if chart == "pyramid":
+        out = pyramid(frame, y=x, hue=hue, **common)
+    elif chart == "trend":
+        repeated = y is not None and frame.duplicated([x] + ([hue] if hue else [])).any()
+        out = trend(frame, x=x, y=y, hue=hue, estimator="mean" if repeated else None, **common)
+    elif chart == "composition":
+        out = composition(frame, x=x, hue=y, normalize=True, **common)
+    elif chart == "map":
+        from ebpmkit import maps
+
+        level = "chome" if x == "chome_code" else "district"
+        estimator = "mean" if y is not None and frame.duplicated([x]).any() else None
+        out = maps.choropleth(
+            frame, value=y, area=x, level=level, estimator=estimator, profile=profile, **common
+        )
+    elif chart == "compare":
+        out = compare(frame, x=x, y=y, hue=hue, **common)
+    elif chart == "distribution":
+        out = distribution(frame, x=x, hue=hue, **common)
+    elif chart == "distribution_by":
+        out = distribution(frame, x=x, hue=y, **common)
+    else:
+        out = relation(frame, x=x, y=y, hue=hue, **common)
+    out._ebpmkit_choice = choice
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+# --------------------------------------------------------------------------------------------
+_FORMATS = ("png", "svg", "pdf")
+
+
+def save(fig: Figure | Axes, path: str | Path, *, dpi: int = 300) -> Path:
+    """Save a chart for a report: PNG at print resolution, SVG, or PDF with fonts embedded.
+
+    Parameters
+    ----------
+    fig : Figure or Axes
+        The chart (an Axes returned by a chart function is accepted too).
+    path : str or Path
+        File name ending in ``.png``, ``.svg`` or ``.pdf``.
+    dpi : int
+        Resolution of PNG files (300 is print quality).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> ax = trend(pd.DataFrame({"fiscal_year": [2020, 2021], "population": [100, 98]}),
+    ...            x="fiscal_year", y="population")
+    >>> save(ax, "/tmp/trend.pdf").name
+    'trend.pdf'
+    """
+    figure = fig.figure if isinstance(fig, Axes) else fig
+    if not isinstance(figure, Figure):
+        raise ParameterError(
+            "引数 'fig' にはグラフ(Figure か Axes)を指定してください"
+            f"({type(fig).__name__} が渡されました)。\n"
+            f"The 'fig' parameter must be a matplotlib Figure or Axes, not {type(fig).__name__}."
+        )
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in _FORMATS:
+        raise ParameterError(
+            f"保存できる形式は {', '.join('.' + f for f in _FORMATS)} です"
+            f"('{path.name}' が渡されました)。ファイル名の拡張子を確認してください。\n"
+            f"The file name must end in one of {', '.join(_FORMATS)}, got '{path.name}'."
+        )
+    if not path.parent.is_dir():
+        raise ParameterError(
+            f"保存先のフォルダ '{path.parent}' がありません。先にフォルダを作ってください。\n"
+            f"The folder '{path.parent}' does not exist."
+        )
+    rc = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path"}
+    with plt.rc_context(rc):
+        figure.savefig(
+            path,
+            format=suffix,
+            dpi=dpi,
+            bbox_inches="tight",
+            metadata={"Creator": "ebpmkit"} if suffix != "svg" else None,
+        )
+    return path
