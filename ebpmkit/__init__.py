@@ -16,6 +16,18 @@ __version__ = "0.1.0"
 
 style.apply()
 
+# Heavier modules (statsmodels, nbclient) load on first use, so `import ebpmkit` stays quick.
+_LAZY = ("anonymize", "evaluate", "grading")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"ebpmkit.{name}")
+    raise AttributeError(f"module 'ebpmkit' has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_SEED",
     "CacheError",
@@ -25,6 +37,7 @@ __all__ = [
     "ProfileError",
     "builtin_profiles",
     "charts",
+    "evaluate",
     "generate",
     "load",
     "load_profile",
