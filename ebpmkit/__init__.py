@@ -30,6 +30,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "DEFAULT_SEED",
+    "anonymize",
     "CacheError",
     "Dataset",
     "EbpmkitError",

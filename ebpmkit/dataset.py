@@ -6,6 +6,7 @@ holds every table, the identifying layer included; the variant decides what a le
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ebpmkit import cache
+from ebpmkit import anonymize, cache
 from ebpmkit.errors import CacheError, ParameterError, check_choice
 from ebpmkit.synth import DOMAINS, check_scale, check_seed, generate_tables, validate_profile
 from ebpmkit.synth.dictionary import SYNTHETIC_NOTE, dictionary_frame
@@ -97,18 +98,78 @@ class Dataset:
         return head + self.summary().to_html(index=False)
 
 
-def _anonymized_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Drop the identifying layer and coarsen exact birth dates to the first of the month."""
-    out = {k: v for k, v in tables.items() if k not in IDENTITY_TABLES}
-    if "residents" in out:
-        res = out["residents"]
-        out["residents"] = res.assign(
-            birth_date=res["birth_date"]
-            .dt.to_period("M")
-            .dt.to_timestamp()
-            .astype(res["birth_date"].dtype)
+# The anonymized variant is stored in the cache as overlays of the raw tables (only the columns
+# the default policy changes: pseudonymised ids, coarsened birth dates, suppressed values),
+# computed once at generation time. Hashing every id is what costs time (about 1 s per 300k
+# ids); doing it here keeps load() as fast as reading the tables.
+OVERLAY_PREFIX = "anonymized__"
+
+
+def _with_overlays(tables: dict[str, pd.DataFrame], seed: int) -> tuple[dict, dict[str, Any]]:
+    """The tables to cache: the raw ones plus the default policy's overlays, and its report."""
+    parts, report = anonymize.overlays(
+        tables, anonymize.DEFAULT_POLICY, anonymize.training_key(seed)
+    )
+    return {**tables, **{OVERLAY_PREFIX + n: p for n, p in parts.items()}}, report.to_dict()
+
+
+def _split_variant(tables: dict[str, pd.DataFrame], variant: str) -> dict[str, pd.DataFrame]:
+    """The raw tables, or the anonymized ones rebuilt from the raw tables and their overlays."""
+    raw = {n: t for n, t in tables.items() if not n.startswith(OVERLAY_PREFIX)}
+    if variant == "raw":
+        return raw
+    parts = {n[len(OVERLAY_PREFIX) :]: t for n, t in tables.items() if n.startswith(OVERLAY_PREFIX)}
+    return anonymize.apply_overlays(raw, parts, anonymize.DEFAULT_POLICY)
+
+
+def _table_names(folder: Path, variant: str, wanted: list[str] | None = None) -> list[str]:
+    """The files to read for a variant (the anonymized one never reads the identifying layer).
+
+    With ``wanted``, only those tables and the overlays they need (the id maps and their own).
+    """
+    names = list(json.loads((folder / cache.MANIFEST).read_text(encoding="utf-8"))["tables"])
+    if variant == "raw":
+        names = [n for n in names if not n.startswith(OVERLAY_PREFIX)]
+    else:
+        names = [n for n in names if n not in anonymize.DEFAULT_POLICY.drop_tables]
+    if wanted is None:
+        return names
+
+    def needed(name: str) -> bool:
+        base = name.removeprefix(OVERLAY_PREFIX)
+        return base in wanted or (
+            name.startswith(OVERLAY_PREFIX) and base.startswith(anonymize.ID_MAP_PREFIX)
         )
-    return out
+
+    return [n for n in names if needed(n)]
+
+
+def _check_tables(tables: list[str] | tuple[str, ...] | None, variant: str) -> list[str] | None:
+    """Validate the ``tables`` argument of :func:`load` against the generated tables."""
+    if tables is None:
+        return None
+    if isinstance(tables, str):
+        tables = [tables]
+    known = [n for m in DOMAINS for n in m.TABLES]
+    available = (
+        known
+        if variant == "raw"
+        else [n for n in known if n not in anonymize.DEFAULT_POLICY.drop_tables]
+    )
+    unknown = [t for t in tables if t not in available]
+    if unknown:
+        extra = (
+            " 氏名などの識別情報は variant='raw' でだけ読み込めます。"
+            if any(t in known for t in unknown)
+            else ""
+        )
+        raise ParameterError(
+            f"引数 'tables' に使えないテーブル名があります: {', '.join(map(repr, unknown))}。{extra}"
+            f"使えるテーブル: {', '.join(available)}\n"
+            f"The 'tables' parameter names tables that are not available: {', '.join(map(repr, unknown))}. "
+            f"Available tables: {', '.join(available)}"
+        )
+    return list(tables)
 
 
 def _progress_callback(bar: tqdm):
@@ -126,8 +187,11 @@ def _build(profile: Profile, seed: int, scale: float, progress: bool) -> tuple[d
         return generate_tables(profile, seed, scale, on_step=_progress_callback(bar))
 
 
-def _meta(profile: Profile, seed: int, scale: float) -> dict[str, Any]:
+def _meta(
+    profile: Profile, seed: int, scale: float, anonymization: dict | None = None
+) -> dict[str, Any]:
     return {
+        "anonymization": anonymization or {},
         "profile": profile.name,
         "profile_digest": profile.digest,
         "municipality": profile.municipality,
@@ -145,8 +209,9 @@ def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) ->
             return folder
         cache.discard(folder, reason)
     tables, truth = _build(profile, seed, scale, progress)
+    tables, report = _with_overlays(tables, seed)
     cache.write_dataset(
-        tables, truth, _meta(profile, seed, scale), folder, parameter="EBPMKIT_DATA_DIR"
+        tables, truth, _meta(profile, seed, scale, report), folder, parameter="EBPMKIT_DATA_DIR"
     )
     return folder
 
@@ -157,6 +222,7 @@ def load(
     scale: float = 1.0,
     variant: str = "anonymized",
     *,
+    tables: list[str] | tuple[str, ...] | None = None,
     progress: bool = True,
 ) -> Dataset:
     """Load a synthetic municipality, generating and caching it on first use.
@@ -170,8 +236,15 @@ def load(
     scale : float
         Share of the profile's population to simulate, in (0, 2]; 0.05 is a light training set.
     variant : {"anonymized", "raw"}
-        ``"raw"`` adds the identifying layer (names, addresses, phone numbers, exact birth
-        dates) used by the anonymization lessons.
+        ``"anonymized"`` is the raw variant after ``ebpmkit.anonymize.anonymize`` with
+        ``DEFAULT_POLICY``: no identifying layer, keyed pseudonyms for person and household
+        IDs, birth dates to the month, ages top-coded at 100, k = 3 on the registers. Its key
+        is derived from the seed (reproducible, not secret; a real deployment needs a secret
+        key). ``"raw"`` adds the identifying layer (names, addresses, phone numbers, exact
+        birth dates) used by the anonymization lessons.
+    tables : list of str, optional
+        Read only these tables (all by default). A lesson that needs two tables then uses a
+        fraction of the memory; the whole dataset is still generated and cached once.
     progress : bool
         Show a progress bar while generating.
 
@@ -183,6 +256,7 @@ def load(
     --------
     >>> import ebpmkit
     >>> ds = ebpmkit.load("town", scale=0.05)  # doctest: +SKIP
+    >>> ds = ebpmkit.load(tables=["resident_years", "households"])  # doctest: +SKIP
     >>> ds.resident_years.groupby("fiscal_year").size()  # doctest: +SKIP
     """
     variant = check_choice("variant", variant, VARIANTS)
@@ -190,16 +264,16 @@ def load(
     seed = check_seed(seed)
     scale = check_scale(scale)
     validate_profile(prof)
+    wanted = _check_tables(tables, variant)
     folder = _ensure_cached(prof, seed, scale, progress)
     try:
-        tables, truth = cache.read_dataset(folder)
-    except (OSError, ValueError, CacheError) as exc:
+        frames, truth = cache.read_dataset(folder, _table_names(folder, variant, wanted))
+    except (OSError, ValueError, KeyError, CacheError) as exc:
         # The folder changed or broke between verification and reading: rebuild once.
         cache.discard(folder, str(exc))
         folder = _ensure_cached(prof, seed, scale, progress)
-        tables, truth = cache.read_dataset(folder)
-    if variant == "anonymized":
-        tables = _anonymized_view(tables)
+        frames, truth = cache.read_dataset(folder, _table_names(folder, variant, wanted))
+    tables = _split_variant(frames, variant)
     dictionary = dictionary_frame(DOMAINS)
     dictionary = dictionary[dictionary["table"].isin(list(tables))].reset_index(drop=True)
     return Dataset(tables, dictionary, prof, seed, scale, variant, truth)
@@ -249,8 +323,14 @@ def generate(
             )
         folder = cache.dataset_folder(prof.name, prof.digest, seed, scale)
         tables, truth = _build(prof, seed, scale, progress)
+        tables, report = _with_overlays(tables, seed)
         return cache.write_dataset(
-            tables, truth, _meta(prof, seed, scale), folder, formats, parameter="EBPMKIT_DATA_DIR"
+            tables,
+            truth,
+            _meta(prof, seed, scale, report),
+            folder,
+            formats,
+            parameter="EBPMKIT_DATA_DIR",
         )
     out = Path(out)
     # Fail on an unwritable target before spending time on generation.
