@@ -39,7 +39,13 @@ TABLES = {
 _FY_NOTE = "各年度の4月1日時点。"
 COLUMNS = [
     Column(
-        "residents", "person_id", "int64", "個人ID", "person ID", "", "住民を識別する番号(架空)"
+        "residents",
+        "person_id",
+        "int64",
+        "個人ID",
+        "person ID",
+        "",
+        "住民を識別する番号(架空)。匿名化版では鍵付きの仮名(別の番号)に置き換わる",
     ),
     Column("residents", "sex", "category", "性別", "sex", "", "男性・女性"),
     Column(
@@ -95,7 +101,7 @@ COLUMNS = [
         "世帯ID",
         "household ID",
         "",
-        "世帯を識別する番号(架空)",
+        "世帯を識別する番号(架空)。匿名化版では鍵付きの仮名(別の番号)に置き換わる",
     ),
     Column(
         "households", "chome_code", "category", "町丁コード", "chome code", "", "世帯の所在する町丁"
