@@ -56,6 +56,34 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=os.environ.copy())
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ebpmkit.grading import build
+
+    root = _repo_root()
+    return build.main(
+        solutions=args.solutions or root / "solutions",
+        exercises=args.exercises or root / "exercises",
+        check=args.check,
+        beside=args.beside,
+        force=args.force,
+    )
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from ebpmkit.grading import grade
+
+    return grade.main(
+        paths=args.paths,
+        out=args.out,
+        feedback=args.feedback,
+        exercise=args.exercise,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        memory=args.memory,
+        progress=not args.quiet,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ebpmkit`` command."""
     from ebpmkit.dataset import DEFAULT_SEED
@@ -97,6 +125,54 @@ def build_parser() -> argparse.ArgumentParser:
         "jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab"
     )
     lab.set_defaults(func=_cmd_lab)
+
+    bld = sub.add_parser(
+        "build", help="write the learner notebooks in exercises/ from the masters in solutions/"
+    )
+    bld.add_argument("--solutions", default=None, help="masters folder (default: solutions/)")
+    bld.add_argument("--exercises", default=None, help="output folder (default: exercises/)")
+    bld.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date"
+    )
+    bld.add_argument(
+        "--beside",
+        action="store_true",
+        help="when an exercise was changed in place, write <name>.new.ipynb beside it",
+    )
+    bld.add_argument(
+        "--force", action="store_true", help="overwrite exercises even if changed in place"
+    )
+    bld.set_defaults(func=_cmd_build)
+
+    grd = sub.add_parser(
+        "grade",
+        help="grade submissions: grades CSV, Japanese feedback pages, class item analysis",
+    )
+    grd.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
+    grd.add_argument("--out", default="grades.csv", help="grades CSV (default: grades.csv)")
+    grd.add_argument(
+        "--feedback", default="feedback", help="folder of per-learner pages (default: feedback/)"
+    )
+    grd.add_argument(
+        "--exercise", default=None, help="grade only this exercise id (others: wrong_exercise)"
+    )
+    grd.add_argument(
+        "--jobs", type=int, default=1, help="notebooks run at the same time (default: 1)"
+    )
+    grd.add_argument(
+        "--timeout",
+        type=float,
+        default=120,
+        help="seconds allowed per notebook (default: 120)",
+    )
+    grd.add_argument(
+        "--memory",
+        type=int,
+        default=3072,
+        help="memory limit per kernel, MiB of resident memory (default: 3072)",
+    )
+    grd.add_argument("--quiet", action="store_true", help="no progress bar")
+    grd.set_defaults(func=_cmd_grade)
     return parser
 
 

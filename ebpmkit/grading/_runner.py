@@ -1,0 +1,198 @@
+"""Run one submission in its own kernel, with a time and a memory limit (a grading subprocess).
+
+``ebpmkit grade`` starts this file as a script (``python _runner.py job.json``), in a new
+session so that it can be killed as a group. It deliberately imports nothing from ebpmkit: the
+kernel does that. The job file gives the notebook copy, its working folder, the kernel's
+environment, the time budget (seconds, the whole notebook) and the memory limit.
+
+The memory limit is on resident memory (what a runaway notebook actually takes from the
+machine): a watchdog thread sums the resident set of the kernel's process group from /proc
+every 0.1 s and kills the group when it passes the limit. ``RLIMIT_AS`` on the kernel is a
+backstop (the limit plus 8 GiB of address space, because a kernel with pandas and pyarrow
+reserves gigabytes it never touches): it turns a single giant allocation into a MemoryError.
+
+Cells run one by one with ``allow_errors``: an error in one cell does not stop the rest, as in
+a learner's own top-to-bottom run. When the time budget runs out the kernel is interrupted
+and stopped. The result (which cells failed and how, whether time ran out, whether the kernel
+died and with which code) is written as JSON; the answers themselves are read by the grader
+from the answers file that ``check`` appends to.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["run"]
+
+
+ADDRESS_SPACE_MARGIN = 8 * 1024**3
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _limit_memory(limit: int) -> Any:
+    def apply() -> None:  # runs in the kernel process, between fork and exec
+        import resource
+
+        if limit > 0:
+            cap = limit + ADDRESS_SPACE_MARGIN
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def group_rss(pgid: int) -> int | None:
+    """Resident bytes of every process in the process group ``pgid`` (None without /proc)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            # fields[0] is the state; pgrp is field 5 of stat, rss (pages) field 24.
+            if int(fields[2]) == pgid:
+                total += int(fields[21]) * PAGE
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class _Watchdog(threading.Thread):
+    """Kills the kernel's process group when its resident memory passes the limit."""
+
+    def __init__(self, pgid: int, limit: int) -> None:
+        super().__init__(daemon=True)
+        self.pgid, self.limit = pgid, limit
+        self.exceeded = False
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            rss = group_rss(self.pgid)
+            if rss is None:
+                return
+            self.peak = max(self.peak, rss)
+            if rss > self.limit:
+                self.exceeded = True
+                try:
+                    os.killpg(self.pgid, signal.SIGKILL)
+                except OSError:
+                    pass
+                return
+
+
+def _errors_of(cell: Any, index: int) -> list[dict[str, Any]]:
+    return [
+        {"cell": index, "ename": out.get("ename", ""), "evalue": str(out.get("evalue", ""))[:300]}
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+
+
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    """Execute the job's notebook and return what happened (see the module docstring)."""
+    # nbformat's validator imports jsonschema, which builds an IRI grammar on import when
+    # rfc3987_syntax is installed (about 3 s). Notebook validation never needs IRIs.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    started = time.monotonic()
+    deadline = started + float(job["timeout"])
+    nb = nbformat.read(job["notebook"], as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=max(1, math.ceil(job["timeout"])),
+        allow_errors=True,
+        kernel_name="python3",
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": job["cwd"]}},
+        startup_timeout=int(job.get("startup_timeout", 60)),
+    )
+    result: dict[str, Any] = {
+        "errors": [],
+        "timed_out": False,
+        "dead": False,
+        "returncode": None,
+        "cells_run": 0,
+    }
+    with client.setup_kernel(
+        env=job["env"], cwd=job["cwd"], preexec_fn=_limit_memory(int(job["memory"]))
+    ):
+        process = getattr(client.km.provisioner, "process", None)
+        watchdog = None
+        if process is not None:
+            if job.get("pid_file"):
+                with open(job["pid_file"], "w") as handle:
+                    handle.write(str(process.pid))
+            if int(job["memory"]) > 0:
+                watchdog = _Watchdog(process.pid, int(job["memory"]))
+                watchdog.start()
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                result["timed_out"] = True
+                break
+            client.timeout = max(1, math.ceil(remaining))
+            try:
+                client.execute_cell(cell, index)
+            except CellTimeoutError:
+                result["timed_out"] = True
+                break
+            except DeadKernelError:
+                result["dead"] = True
+                break
+            result["cells_run"] += 1
+            result["errors"] += _errors_of(cell, index)
+        if watchdog is not None:
+            watchdog.stopped.set()
+            result["memory_exceeded"] = watchdog.exceeded
+            result["peak_rss_mib"] = round(watchdog.peak / 1024**2)
+        if process is not None:
+            if result["timed_out"] and process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            if result["dead"]:
+                for _ in range(50):
+                    if process.poll() is not None:
+                        break
+                    time.sleep(0.05)
+                result["returncode"] = process.poll()
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[1], encoding="utf-8") as handle:
+        job = json.load(handle)
+    try:
+        result = run(job)
+    except Exception as exc:  # reported to the grader, which makes it a row
+        result = {"runner_error": f"{type(exc).__name__}: {exc}"[:500]}
+    tmp = job["result"] + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, ensure_ascii=False)
+    os.replace(tmp, job["result"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

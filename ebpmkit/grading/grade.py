@@ -1,0 +1,548 @@
+"""``ebpmkit grade``: grade a class's notebooks without trusting what they print.
+
+Each submission is copied into a temporary folder (the original is only ever read) and run
+there in its own kernel (``_runner.py``), with a time budget for the whole notebook, a memory
+limit on the kernel process, and a hard kill of the whole process group as a last resort.
+The kernel's ``HOME`` and working folder are temporary, so a notebook that deletes files
+deletes only its copies. Every ``check`` call in the notebook appends the learner's answer to
+an answers file outside that folder; after the run the grader recomputes the expected answers
+from the exercise's dataset and judges those answers itself, with the same rule as ``check``.
+
+A broken submission becomes a row with a status, never a crash of the run:
+
+==============  ==============================================================
+status          meaning
+==============  ==============================================================
+ok              ran; every recorded answer judged
+blank           ran; no question answered (the exercise as handed out)
+error           a cell raised an error (answers recorded elsewhere still count)
+exited          ``sys.exit()`` or the kernel ended itself
+crashed         the kernel died (segfault, killed)
+timeout         the time budget ran out (answers recorded before still count)
+memory          the memory limit was hit
+not_a_notebook  not an ``.ipynb`` file
+corrupt         not readable as a notebook
+wrong_exercise  a notebook of another (or unknown) exercise
+grader_error    the grader itself failed on this file
+==============  ==============================================================
+
+Examples
+--------
+>>> learner_of(Path("/home/jupyter-tanaka/exercises/00_practice.ipynb"))
+'tanaka'
+>>> learner_of(Path("/srv/collected/00_practice_suzuki.ipynb"))
+'suzuki'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from tqdm.auto import tqdm
+
+from ebpmkit.errors import ParameterError, check_range
+from ebpmkit.grading.checks import ANSWERS_ENV, STRICT_ENV
+from ebpmkit.grading.messages import STATUS_LABELS
+from ebpmkit.grading.questions import (
+    Exercise,
+    KeyEntry,
+    Verdict,
+    decode_answer,
+    evaluate,
+    exercise_ids,
+    get_exercise,
+)
+
+__all__ = [
+    "STATUSES",
+    "GradeResult",
+    "Submission",
+    "find_submissions",
+    "grade",
+    "learner_of",
+    "main",
+]
+
+STATUSES = tuple(STATUS_LABELS)
+RUNNER = Path(__file__).with_name("_runner.py")
+STARTUP_TIMEOUT = 60
+SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file handed in: where it is and whose it is."""
+
+    path: Path
+    learner: str
+
+
+@dataclass
+class GradeResult:
+    """The grading of one submission."""
+
+    submission: Submission
+    exercise: str | None
+    status: str
+    detail: str = ""
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Points earned."""
+        return sum(v.points for v in self.verdicts.values())
+
+    @property
+    def max_points(self) -> int:
+        """Points available (0 when the exercise is unknown)."""
+        try:
+            return get_exercise(self.exercise).max_points if self.exercise else 0
+        except ParameterError:
+            return 0
+
+    @property
+    def explanation(self) -> str:
+        """The status in Japanese, with the specifics."""
+        label = STATUS_LABELS.get(self.status, self.status)
+        return f"{label}({self.detail})" if self.detail else label
+
+
+# --- finding submissions and learners ------------------------------------------------------
+
+
+def _unescape(name: str) -> str:
+    """Undo JupyterHub's escaping of user names in ``jupyter-<name>`` (``-2e`` is ``.``)."""
+    return re.sub(r"-([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), name)
+
+
+def learner_of(path: Path, root: Path | None = None) -> str:
+    """Who handed this file in, from its path or its name.
+
+    In order: a ``jupyter-<name>`` folder (a JupyterHub home); the first folder below the
+    folder given on the command line (``submissions/<name>/...``); the file name minus the
+    exercise's file name (``00_practice_<name>.ipynb``); ``/home/<name>/...``; the file name.
+
+    Examples
+    --------
+    >>> learner_of(Path("subs/yamada/00_practice.ipynb"), root=Path("subs"))
+    'yamada'
+    >>> learner_of(Path("/home/sato/exercises/00_practice.ipynb"))
+    'sato'
+    """
+    parts = path.parts
+    for part in parts[:-1]:
+        if part.startswith("jupyter-") and len(part) > len("jupyter-"):
+            return _unescape(part[len("jupyter-") :])
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            rel = path.relative_to(root).parts
+            if len(rel) > 1:
+                return rel[0].removeprefix("jupyter-")
+    stem = path.name.split(".")[0]
+    for ex_id in exercise_ids():
+        base = Path(get_exercise(ex_id).notebook).stem
+        if base in stem:
+            rest = stem.replace(base, "").strip("_-. ")
+            if rest:
+                return rest
+    absolute = path.absolute().parts
+    if len(absolute) > 3 and absolute[1] == "home":
+        return absolute[2]
+    return stem
+
+
+def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
+    """Every file to grade: the files given, and every file inside the folders given.
+
+    Hidden files and folders and ``.ipynb_checkpoints`` are skipped; other files are kept
+    (a stray non-notebook becomes a row that says so).
+
+    Examples
+    --------
+    >>> find_submissions([])
+    []
+    """
+    found: list[Submission] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        given = Path(raw)
+        if given.is_dir():
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames[:] = sorted(
+                    d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+                )
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    path = Path(dirpath) / name
+                    if path.is_file() and path.resolve() not in seen:
+                        seen.add(path.resolve())
+                        found.append(Submission(path, learner_of(path, given)))
+        elif given.is_file():
+            if given.resolve() not in seen:
+                seen.add(given.resolve())
+                found.append(Submission(given, learner_of(given)))
+        else:
+            raise ParameterError(
+                f"提出物 {given} が見つかりません。\nThe submission path {given} does not exist."
+            )
+    return found
+
+
+# --- one submission ------------------------------------------------------------------------
+
+
+def _exercise_of(nb: nbformat.NotebookNode, path: Path) -> str | None:
+    declared = nb.metadata.get("ebpmkit", {}).get("exercise")
+    if declared:
+        return str(declared)
+    for ex_id in exercise_ids():
+        if Path(get_exercise(ex_id).notebook).stem in path.name:
+            return ex_id
+    return None
+
+
+def _read_answers(journal: Path, exercise_id: str) -> dict[str, dict[str, Any]]:
+    """The last recorded answer of each question of this exercise."""
+    answers: dict[str, dict[str, Any]] = {}
+    try:
+        lines = journal.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return answers
+    for line in lines:
+        try:
+            record = json.loads(line)
+            if record.get("exercise") == exercise_id and isinstance(record.get("answer"), dict):
+                answers[str(record["question"])] = record["answer"]
+        except (ValueError, AttributeError, KeyError):
+            continue
+    return answers
+
+
+def _score(
+    ex: Exercise, key: dict[str, KeyEntry], answers: dict[str, dict[str, Any]]
+) -> dict[str, Verdict]:
+    verdicts = {}
+    for q in ex.questions:
+        payload = answers.get(q.id, {"type": "unanswered"})
+        try:
+            answer = decode_answer(payload)
+        except Exception:
+            answer = decode_answer({"type": "other", "class": "読み取れない答え"})
+        verdicts[q.id] = evaluate(q, answer, key[q.id])
+    return verdicts
+
+
+def _kernel_env(job_dir: Path, journal: Path) -> dict[str, str]:
+    from ebpmkit import cache
+
+    env = dict(os.environ)
+    env.pop(STRICT_ENV, None)
+    home = job_dir / "home"
+    home.mkdir()
+    try:
+        import matplotlib
+
+        mpl_dir = os.environ.get("MPLCONFIGDIR") or matplotlib.get_cachedir()
+    except Exception:  # pragma: no cover - matplotlib is a dependency
+        mpl_dir = ""
+    env.update(
+        {
+            ANSWERS_ENV: str(journal),
+            "EBPMKIT_PROGRESS_DIR": str(job_dir / "progress"),
+            "EBPMKIT_DATA_DIR": str(cache.data_dir()),
+            "HOME": str(home),
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MALLOC_ARENA_MAX": "2",
+        }
+    )
+    if mpl_dir:
+        env["MPLCONFIGDIR"] = str(mpl_dir)
+    return env
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _status_from_run(run: dict[str, Any], answered: bool) -> tuple[str, str]:
+    errors = run.get("errors", [])
+
+    def where(err: dict[str, Any]) -> str:
+        evalue = f": {err['evalue']}" if err.get("evalue") else ""
+        return f"セル{err['cell'] + 1}で {err['ename']}{evalue}"
+
+    if run.get("timed_out"):
+        return "timeout", f"{run.get('budget', '?')}秒"
+    if run.get("memory_exceeded"):
+        return "memory", f"上限 {run.get('memory_mib', '?')} MiB"
+    memory = [e for e in errors if "MemoryError" in e.get("ename", "")]
+    if memory:
+        return "memory", where(memory[0])
+    if run.get("dead"):
+        code = run.get("returncode")
+        if code is not None and code >= 0:
+            return "exited", f"終了コード {code}"
+        return "crashed", f"シグナル {-code}" if code is not None else ""
+    exits = [e for e in errors if e.get("ename") == "SystemExit"]
+    if exits:
+        return "exited", where(exits[0])
+    if errors:
+        more = f" ほか{len(errors) - 1}件" if len(errors) > 1 else ""
+        return "error", where(errors[0]) + more
+    if not answered:
+        return "blank", ""
+    return "ok", ""
+
+
+def _execute(
+    source: Path, data: bytes, *, timeout: float, memory_mb: int, workroot: Path
+) -> tuple[dict[str, Any], Path]:
+    """Run a copy of the notebook; return the runner's report and the answers file."""
+    job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workroot))
+    work = job_dir / "work"
+    work.mkdir()
+    copy = work / source.name
+    copy.write_bytes(data)
+    journal = job_dir / "answers.jsonl"
+    job = {
+        "notebook": str(copy),
+        "cwd": str(work),
+        "env": _kernel_env(job_dir, journal),
+        "timeout": timeout,
+        "memory": int(memory_mb) * 1024 * 1024,
+        "result": str(job_dir / "result.json"),
+        "pid_file": str(job_dir / "kernel.pid"),
+        "startup_timeout": STARTUP_TIMEOUT,
+    }
+    job_file = job_dir / "job.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    with open(job_dir / "runner.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(RUNNER), str(job_file)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=job_dir,
+        )
+        hard_killed = False
+        try:
+            proc.wait(timeout=timeout + STARTUP_TIMEOUT + 15)
+        except subprocess.TimeoutExpired:
+            hard_killed = True
+            _kill_group(proc.pid)
+            proc.wait()
+    # Whatever happened, no kernel outlives its submission.
+    with contextlib.suppress(OSError, ValueError):
+        _kill_group(int((job_dir / "kernel.pid").read_text()))
+    try:
+        run = json.loads((job_dir / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        run = {"timed_out": True} if hard_killed else {"runner_error": "no result"}
+    run["budget"] = timeout
+    run["memory_mib"] = memory_mb
+    return run, journal
+
+
+def _inspect(sub: Submission, only: str | None) -> tuple[GradeResult | None, bytes, str | None]:
+    """Read and classify one file: a finished result when it cannot run, else its exercise."""
+
+    def result(exercise: str | None, status: str, detail: str = "") -> GradeResult:
+        return GradeResult(sub, exercise, status, detail)
+
+    try:
+        data = sub.path.read_bytes()
+    except OSError as exc:
+        return result(None, "grader_error", f"読み込めません: {exc}"), b"", None
+    if sub.path.suffix.lower() != ".ipynb":
+        return result(None, "not_a_notebook", sub.path.name), data, None
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        return result(None, "corrupt", reason), data, None
+    ex_id = _exercise_of(nb, sub.path)
+    if ex_id is None:
+        return result(None, "wrong_exercise", "どの課題のノートブックか分かりません"), data, None
+    if only is not None and ex_id != only:
+        detail = f"課題{ex_id}のノートブックです(採点対象は課題{only})"
+        return result(ex_id, "wrong_exercise", detail), data, ex_id
+    if ex_id not in exercise_ids():
+        return result(ex_id, "wrong_exercise", f"課題{ex_id}は登録されていません"), data, ex_id
+    return None, data, ex_id
+
+
+def _run_and_score(
+    sub: Submission,
+    data: bytes,
+    ex_id: str,
+    *,
+    key: dict[str, KeyEntry],
+    timeout: float,
+    memory_mb: int,
+    workroot: Path,
+) -> GradeResult:
+    started = time.monotonic()
+
+    def result(status: str, detail: str = "", **kw: Any) -> GradeResult:
+        seconds = round(time.monotonic() - started, 2)
+        return GradeResult(sub, ex_id, status, detail, seconds=seconds, **kw)
+
+    job_dir = None
+    try:
+        run, journal = _execute(
+            sub.path, data, timeout=timeout, memory_mb=memory_mb, workroot=workroot
+        )
+        job_dir = journal.parent
+        if "runner_error" in run:
+            return result("grader_error", run["runner_error"])
+        verdicts = _score(get_exercise(ex_id), key, _read_answers(journal, ex_id))
+        answered = any(v.outcome != "unanswered" for v in verdicts.values())
+        status, detail = _status_from_run(run, answered)
+        return result(status, detail, verdicts=verdicts)
+    except Exception as exc:  # one submission never stops the class
+        return result("grader_error", f"{type(exc).__name__}: {exc}"[:200])
+    finally:
+        if job_dir is not None:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def grade(
+    paths: Sequence[str | Path],
+    *,
+    exercise: str | None = None,
+    jobs: int = 1,
+    timeout: float = 120,
+    memory: int = 3072,
+    progress: bool = True,
+) -> list[GradeResult]:
+    """Grade submissions and return one :class:`GradeResult` per file, in input order.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Notebooks, or folders searched for files (see :func:`find_submissions`).
+    exercise : str, optional
+        Grade only this exercise; notebooks of others become ``wrong_exercise`` rows.
+    jobs : int
+        Submissions run at the same time (each in its own kernel).
+    timeout : float
+        Seconds allowed for running one whole notebook.
+    memory : int
+        Memory limit of one kernel (and its subprocesses), in MiB of resident memory.
+    progress : bool
+        Show a progress bar.
+
+    Examples
+    --------
+    >>> results = grade(["submissions/"], jobs=2, timeout=60)  # doctest: +SKIP
+    """
+    jobs = check_range("jobs", jobs, low=1, high=64, kind=int)
+    timeout = check_range("timeout", timeout, low=1)
+    memory = check_range("memory", memory, low=256, kind=int)
+    if exercise is not None:
+        get_exercise(exercise)
+    submissions = find_submissions(paths)
+    results: list[GradeResult | None] = [None] * len(submissions)
+    to_run: list[tuple[int, bytes, str]] = []
+    for i, sub in enumerate(submissions):
+        done, data, ex_id = _inspect(sub, exercise)
+        if done is not None:
+            results[i] = done
+        else:
+            to_run.append((i, data, ex_id))
+    # Each exercise's key is computed once, here; this also fills the data cache before any
+    # kernel needs it.
+    keys = {}
+    for ex_id in sorted({ex_id for _, _, ex_id in to_run}):
+        ex = get_exercise(ex_id)
+        keys[ex_id] = ex.answer_key(ex.data.load())
+    with (
+        tempfile.TemporaryDirectory(prefix="ebpmkit-grade-") as workroot,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        tqdm(total=len(submissions), desc="採点中", unit="件", disable=not progress) as bar,
+    ):
+        bar.update(len(submissions) - len(to_run))
+        futures = {
+            pool.submit(
+                _run_and_score,
+                submissions[i],
+                data,
+                ex_id,
+                key=keys[ex_id],
+                timeout=timeout,
+                memory_mb=memory,
+                workroot=Path(workroot),
+            ): i
+            for i, data, ex_id in to_run
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            bar.set_postfix_str(submissions[i].learner)
+            bar.update(1)
+    return [r for r in results if r is not None]
+
+
+def main(
+    *,
+    paths: Sequence[str | Path],
+    out: str | Path = "grades.csv",
+    feedback: str | Path = "feedback",
+    exercise: str | None = None,
+    jobs: int = 1,
+    timeout: float = 120,
+    memory: int = 3072,
+    progress: bool = True,
+) -> int:
+    """Grade, then write the grades CSV, feedback pages, item analysis and free-text answers.
+
+    Beside ``out`` (``grades.csv``) it writes ``grades_items.csv`` and ``grades_items.png``
+    (pass rate and most common misconception per question) and ``grades_free_text.csv``;
+    ``feedback/`` gets one Japanese HTML page per learner. Returns 0 when the run completed.
+
+    Examples
+    --------
+    >>> main(paths=["submissions/"], out="grades.csv", jobs=2)  # doctest: +SKIP
+    0
+    """
+    from ebpmkit.grading import report
+
+    started = time.monotonic()
+    results = grade(
+        paths, exercise=exercise, jobs=jobs, timeout=timeout, memory=memory, progress=progress
+    )
+    written = report.write_all(results, out=Path(out), feedback=Path(feedback))
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    summary = "、".join(f"{k} {v}件" for k, v in sorted(counts.items()))
+    print(
+        f"{len(results)}件を採点しました({summary})。{time.monotonic() - started:.1f}秒 / "
+        f"graded {len(results)} file(s)"
+    )
+    for path in written:
+        print(f"書き出しました / written: {path}")
+    return 0

@@ -1,0 +1,117 @@
+"""Every Japanese message of the grading tools, in one place for review and translation.
+
+Learner-facing text (verdicts, hints, stubs, feedback pages) and trainer-facing text (grading
+statuses, build messages) are kept here as templates; code fills them with :func:`text`.
+No message ever contains an expected answer.
+
+Examples
+--------
+>>> text("unanswered", question="q1")
+'q1 にはまだ答えが入っていません。「...」を自分の答えに書きかえて、もう一度実行してください。'
+"""
+
+from __future__ import annotations
+
+__all__ = ["MESSAGES", "OUTCOME_LABELS", "STATUS_LABELS", "text"]
+
+MESSAGES: dict[str, str] = {
+    # --- verdicts shown by check() -------------------------------------------------------
+    "correct": "正解です!{question}({points}点)",
+    "wrong": "{question} はまだ正解ではありません。",
+    "misconception": "{question} はまだ正解ではありません。よくある思い違いに当てはまるようです。",
+    "unanswered": (
+        "{question} にはまだ答えが入っていません。"
+        "「...」を自分の答えに書きかえて、もう一度実行してください。"
+    ),
+    "recorded": "{question} の回答を記録しました。講師が読んで確認します。",
+    "invalid": "{question} の答えの形が違います。{reason}",
+    "strict_failed": "{question}: 厳密モード(EBPMKIT_STRICT=1)で正解になりませんでした。{detail}",
+    # --- reasons for an invalid answer -------------------------------------------------
+    "need_number": "数値を1つ入れてください(いまは {got} が入っています)。",
+    "need_number_from_table": (
+        "表(Series や DataFrame)ではなく、数値を1つ取り出して答えてください"
+        "(例: int(...) や .iloc[0])。"
+    ),
+    "need_finite": "数値が NaN(欠損値)や無限大になっています。計算の途中を確かめてください。",
+    "need_choice": "次の選択肢から1つ選んで、文字列で答えてください: {options}(いまは {got})。",
+    "need_choice_from_table": (
+        "選択肢を1つだけ、文字列で答えてください(例: .index[0] や .idxmax() で取り出せます)。"
+    ),
+    "need_table": "表(DataFrame または Series)で答えてください(いまは {got} が入っています)。",
+    "need_text": "文章(文字列)で答えてください(いまは {got} が入っています)。",
+    "unreadable": "この答え({got})は採点で読み取れない形です。数値・文字列・表のどれかで答えてください。",
+    # --- table comparison ---------------------------------------------------------------
+    "table_columns": "表の列名が違います。問題文で指定された列をそろえてください。",
+    "table_rows": "表の行数が違います。絞り込みや集計の単位を確かめてください。",
+    "table_values": "表の形は合っていますが、値が違うところがあります。",
+    # --- hints --------------------------------------------------------------------------
+    "hint_label": "ヒント {level}/{total}: {hint}",
+    "hint_misconception": "ヒント: {hint}",
+    "hint_none": "{question} にはヒントが用意されていません。",
+    "hint_all_shown": "ヒントはこれで全部です。ここまでのヒントを見直して、もう一度試してみましょう。",
+    "hint_more": 'もっとヒントが欲しいときは hint("{question}") を実行してください。',
+    # --- notebook session ---------------------------------------------------------------
+    "started": (
+        "{title}(課題 {exercise}): {count}問、合計{points}点。"
+        '答えができたら check("問題番号", 答え) で確かめられます。'
+    ),
+    "not_started": (
+        "先に、ノートブックの最初のほうにある start(...) のセルを実行してください"
+        "(課題のデータと答え合わせの準備をします)。"
+    ),
+    "unknown_question": "{question} という問題はこの課題にありません。問題番号: {ids}",
+    "unknown_exercise": "課題 {exercise} は登録されていません。登録されている課題: {ids}",
+    "key_failed": "{question} の答え合わせの準備に失敗しました。講師に知らせてください({error})。",
+    "progress_unsaved": "進み具合を保存できませんでした({error})。答え合わせはそのまま続けられます。",
+    "progress_title": "これまでの進み具合",
+    # --- stubs written by `ebpmkit build` ------------------------------------------------
+    "stub_comment": "# ▼ ここにコードを書いてください。",
+    "stub_answer": "# ▼ ここにコードを書いてください。「...」を書きかえて、答えを {name} に入れます。",
+    # --- feedback page ------------------------------------------------------------------
+    "feedback_title": "{learner} さんの採点結果",
+    "feedback_intro": (
+        "課題の採点結果です。正解の値は表示していません。"
+        "ヒントを手がかりに、もう一度ノートブックで check を実行して確かめてみましょう。"
+    ),
+    "feedback_status": "状態: {label}",
+    "feedback_total": "合計 {total} / {max_points} 点",
+    "feedback_your_answer": "あなたの答え",
+    "feedback_text_answer": "あなたの記述",
+    "feedback_synthetic": "データはすべて架空の自治体の合成データです。",
+}
+
+# Short labels for question outcomes (feedback pages, item analysis).
+OUTCOME_LABELS: dict[str, str] = {
+    "correct": "正解",
+    "wrong": "不正解",
+    "misconception": "不正解(よくある思い違い)",
+    "unanswered": "未回答",
+    "invalid": "答えの形が違う",
+    "recorded": "記述を記録",
+}
+
+# Grading status of a whole submission: code -> Japanese explanation for the trainer and learner.
+STATUS_LABELS: dict[str, str] = {
+    "ok": "採点しました。",
+    "blank": "どの問題にも答えがありませんでした(配布したままの状態のようです)。",
+    "error": "一部のセルでエラーが出ました。エラーの前後で答えを記録できた問題だけ採点しました。",
+    "exited": "ノートブックの途中で終了(sys.exit など)しました。記録できた答えだけ採点しました。",
+    "crashed": "カーネルが異常終了しました。記録できた答えだけ採点しました。",
+    "timeout": "制限時間内に実行が終わりませんでした(無限ループの可能性)。それまでに記録できた答えだけ採点しました。",
+    "memory": "メモリの使用量が上限を超えました。それまでに記録できた答えだけ採点しました。",
+    "not_a_notebook": "ノートブック(.ipynb)ではないファイルです。採点していません。",
+    "corrupt": "ノートブックのファイルが壊れていて読めません。採点していません。",
+    "wrong_exercise": "採点対象と違う課題のノートブックです。採点していません。",
+    "grader_error": "採点の仕組みの側で問題が起きました。講師に連絡してください。",
+}
+
+
+def text(key: str, **values: object) -> str:
+    """Fill the message template ``key`` with ``values``.
+
+    Examples
+    --------
+    >>> text("correct", question="q2", points=10)
+    '正解です!q2(10点)'
+    """
+    return MESSAGES[key].format(**values)

@@ -1,0 +1,240 @@
+"""ebpmkit grade: a folder of good and broken submissions, learners, statuses and originals."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+from grading_helpers import EXERCISES, SOLUTIONS, code_cell_with, read_nb, tree_hashes, write_nb
+
+from ebpmkit.cli import main as cli_main
+from ebpmkit.grading.grade import _status_from_run, find_submissions, grade, learner_of
+
+
+def _with_cell_after(nb, needle: str, source: str):
+    nb = nbformat.from_dict(nb)
+    at = code_cell_with(nb, needle) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def _make_submissions(folder: Path) -> dict[str, str]:
+    """Write the class folder; return learner -> expected status."""
+    solution = read_nb(SOLUTIONS / "00_practice.ipynb")
+    exercise = read_nb(EXERCISES / "00_practice.ipynb")
+    expected = {}
+
+    write_nb(solution, folder / "00_practice_alice.ipynb")
+    expected["alice"] = "ok"
+
+    write_nb(exercise, folder / "00_practice_bob.ipynb")
+    expected["bob"] = "blank"
+
+    broken = nbformat.from_dict(solution)
+    q1 = code_cell_with(broken, 'check("q1"')
+    broken.cells[q1].source = 'answer_q1 = len(ry[ry["fiscal_year"] ==\ncheck("q1", answer_q1)'
+    write_nb(broken, folder / "00_practice_carol.ipynb")
+    expected["carol"] = "error"
+
+    write_nb(
+        _with_cell_after(solution, 'check("q1"', "while True:\n    pass"),
+        folder / "00_practice_dave.ipynb",
+    )
+    expected["dave"] = "timeout"
+
+    write_nb(
+        _with_cell_after(solution, 'check("q2"', "import sys\nsys.exit()"),
+        folder / "00_practice_erin.ipynb",
+    )
+    expected["erin"] = "exited"
+
+    hog = "blocks = []\nwhile True:\n    blocks.append(b'x' * (50 * 1024**2))"
+    write_nb(_with_cell_after(solution, 'check("q2"', hog), folder / "00_practice_frank.ipynb")
+    expected["frank"] = "memory"
+
+    # Reserved but untouched memory: the resident set stays small, the address-space
+    # backstop turns it into a MemoryError (without it this would loop until the timeout).
+    reserve = (
+        "import numpy as np\nblocks = []\nwhile True:\n    blocks.append(np.empty(64 * 1024**2))"
+    )
+    write_nb(_with_cell_after(solution, 'check("q1"', reserve), folder / "00_practice_lena.ipynb")
+    expected["lena"] = "memory"
+
+    deleter = (
+        "import os, shutil\n"
+        "for name in os.listdir('.'):\n"
+        "    shutil.rmtree(name) if os.path.isdir(name) else os.remove(name)\n"
+        "shutil.rmtree(os.path.expanduser('~'), ignore_errors=True)"
+    )
+    write_nb(_with_cell_after(solution, "start(", deleter), folder / "00_practice_gina.ipynb")
+    expected["gina"] = "ok"
+
+    (folder / "00_practice_hiro.ipynb").write_text('{"cells": [{"cell_type": "code", "sou', "utf-8")
+    expected["hiro"] = "corrupt"
+
+    (folder / "00_practice_ichiro.txt").write_text("提出します。よろしくお願いします。", "utf-8")
+    expected["ichiro"] = "not_a_notebook"
+
+    other = nbformat.from_dict(solution)
+    other.metadata["ebpmkit"] = {"exercise": "99", "role": "exercise"}
+    write_nb(other, folder / "00_practice_jun.ipynb")
+    expected["jun"] = "wrong_exercise"
+
+    wrong = nbformat.from_dict(solution)
+    wrong.cells[code_cell_with(wrong, 'check("q1"')].source = 'check("q1", len(ry))'
+    wrong.cells[code_cell_with(wrong, 'check("q3"')].source = 'check("q3", "西部")'
+    write_nb(wrong, folder / "00_practice_kumi.ipynb")
+    expected["kumi"] = "ok"
+    return expected
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    subs = root / "submissions"
+    expected = _make_submissions(subs)
+    before = tree_hashes(subs)
+    out = root / "report" / "grades.csv"
+    code = cli_main(
+        [
+            "grade",
+            str(subs),
+            "--out",
+            str(out),
+            "--feedback",
+            str(root / "feedback"),
+            "--jobs",
+            "2",
+            "--timeout",
+            "25",
+            "--memory",
+            "1024",
+            "--quiet",
+        ]
+    )
+    with open(out, encoding="utf-8-sig") as handle:
+        rows = {row["learner"]: row for row in csv.DictReader(handle)}
+    return {
+        "code": code,
+        "rows": rows,
+        "expected": expected,
+        "before": before,
+        "after": tree_hashes(subs),
+        "root": root,
+        "out": out,
+    }
+
+
+def test_run_completes_with_a_row_and_clear_status_each(graded):
+    assert graded["code"] == 0
+    rows, expected = graded["rows"], graded["expected"]
+    assert set(rows) == set(expected)
+    got = {learner: row["status"] for learner, row in rows.items()}
+    assert got == expected
+    for row in rows.values():
+        assert row["status_ja"], row
+
+
+def test_originals_are_byte_identical(graded):
+    assert graded["after"] == graded["before"]
+
+
+def test_points(graded):
+    rows = graded["rows"]
+
+    def points(learner):
+        return [float(rows[learner][q] or 0) for q in ("q1", "q2", "q3")]
+
+    assert points("alice") == [10, 10, 10] and float(rows["alice"]["total"]) == 30
+    assert points("bob") == [0, 0, 0]
+    assert points("carol") == [0, 10, 10]  # the cell with the syntax error never ran
+    assert points("dave") == [10, 0, 0]  # answers checked before the endless loop count
+    assert points("erin") == [10, 10, 10]  # IPython carries on after sys.exit(), as Jupyter does
+    assert points("frank") == [10, 10, 0]
+    assert points("gina") == [10, 10, 10]  # it deleted only its own temporary copy
+    assert points("kumi") == [0, 10, 0]
+    for learner in ("hiro", "ichiro", "jun"):
+        assert rows[learner]["q1"] == ""
+    assert points("lena") == [10, 10, 10]  # MemoryError is an error in one cell only
+    assert "SyntaxError" in rows["carol"]["status_ja"]
+    assert "1024 MiB" in rows["frank"]["status_ja"]
+    assert "MemoryError" in rows["lena"]["status_ja"]
+    assert "99" in rows["jun"]["status_ja"]
+
+
+def test_item_analysis_and_feedback(graded):
+    root, out = graded["root"], graded["out"]
+    with open(out.with_name("grades_items.csv"), encoding="utf-8-sig") as handle:
+        items = {row["問題"]: row for row in csv.DictReader(handle)}
+    assert set(items) == {"q1", "q2", "q3"}
+    # Ran: alice bob carol dave erin frank gina kumi lena = 9; q1 wrong for bob carol kumi.
+    assert items["q1"]["採点数"] == "9" and items["q1"]["正解数"] == "6"
+    assert items["q1"]["最も多い思い違い"] == "全年度の行をすべて数えた"
+    assert items["q3"]["最も多い思い違い"] == "割合ではなく人数で比べた"
+    assert out.with_name("grades_items.png").stat().st_size > 1000
+    pages = {p.stem for p in (root / "feedback").glob("*.html")}
+    assert pages == set(graded["expected"])
+    kumi = (root / "feedback" / "kumi.html").read_text(encoding="utf-8")
+    assert "思い違い" in kumi and "14062" not in kumi and "東部" not in kumi
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "learner"),
+    [
+        ("/home/jupyter-tanaka/exercises/00_practice.ipynb", None, "tanaka"),
+        ("/home/jupyter-sato-2ejiro/00_practice.ipynb", None, "sato.jiro"),
+        ("/home/suzuki/exercises/00_practice.ipynb", None, "suzuki"),
+        ("subs/yamada/00_practice.ipynb", "subs", "yamada"),
+        ("subs/00_practice-ito.ipynb", "subs", "ito"),
+        ("/srv/in/kato_00_practice.ipynb", None, "kato"),
+        ("/srv/in/random.ipynb", None, "random"),
+    ],
+)
+def test_learner_of(path, root, learner):
+    assert learner_of(Path(path), Path(root) if root else None) == learner
+
+
+def test_wrong_exercise_when_one_is_asked_for(tmp_path):
+    nb = read_nb(SOLUTIONS / "00_practice.ipynb")
+    nb.metadata["ebpmkit"]["exercise"] = "01"
+    write_nb(nb, tmp_path / "a.ipynb")
+    nb.metadata.pop("ebpmkit")
+    write_nb(nb, tmp_path / "b.ipynb")
+    # Nothing here is executed: both are turned away before a kernel starts.
+    results = grade([tmp_path], exercise="00", progress=False)
+    assert [r.status for r in results] == ["wrong_exercise", "wrong_exercise"]
+    assert "課題01" in results[0].explanation and "課題00" in results[0].explanation
+    assert "分かりません" in results[1].explanation
+
+
+def test_missing_path_is_a_clear_error(tmp_path, capsys):
+    assert cli_main(["grade", str(tmp_path / "nowhere")]) == 2
+    assert "見つかりません" in capsys.readouterr().err
+
+
+def test_hidden_and_checkpoint_files_are_skipped(tmp_path):
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}")
+    (tmp_path / ".hidden").write_text("x")
+    (tmp_path / "a.ipynb").write_text("{}")
+    assert [s.path.name for s in find_submissions([tmp_path])] == ["a.ipynb"]
+
+
+@pytest.mark.parametrize(
+    ("run", "answered", "status"),
+    [
+        ({"timed_out": True}, True, "timeout"),
+        ({"memory_exceeded": True, "dead": True}, True, "memory"),
+        ({"errors": [{"cell": 2, "ename": "MemoryError", "evalue": ""}]}, True, "memory"),
+        ({"dead": True, "returncode": 3}, True, "exited"),
+        ({"dead": True, "returncode": -11}, True, "crashed"),
+        ({"errors": [{"cell": 2, "ename": "SystemExit", "evalue": ""}]}, True, "exited"),
+        ({"errors": [{"cell": 2, "ename": "NameError", "evalue": "x"}]}, True, "error"),
+        ({}, False, "blank"),
+        ({}, True, "ok"),
+    ],
+)
+def test_status_rules(run, answered, status):
+    assert _status_from_run(run, answered)[0] == status
