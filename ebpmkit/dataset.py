@@ -238,7 +238,7 @@ def load(
     variant : {"anonymized", "raw"}
         ``"anonymized"`` is the raw variant after ``ebpmkit.anonymize.anonymize`` with
         ``DEFAULT_POLICY``: no identifying layer, keyed pseudonyms for person and household
-        IDs, birth dates to the month, ages top-coded at 100, k = 3 on the registers. Its key
+        IDs, birth dates to the year, ages top-coded at 100, k = 3 on the registers. Its key
         is derived from the seed (reproducible, not secret; a real deployment needs a secret
         key). ``"raw"`` adds the identifying layer (names, addresses, phone numbers, exact
         birth dates) used by the anonymization lessons.
