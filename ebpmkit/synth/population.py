@@ -55,7 +55,7 @@ COLUMNS = [
         "生年月日",
         "date of birth",
         "",
-        "生年月日(匿名化版では年月の1日に丸める)",
+        "生年月日(匿名化版では年の1月1日に丸める)",
     ),
     Column("residents", "nationality", "category", "国籍", "nationality", "", "日本・外国"),
     Column(
