@@ -43,3 +43,12 @@ def small_tables() -> dict[str, pd.DataFrame]:
 def small_truth() -> dict:
     """Ground truth of the same generation."""
     return generated()[1]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every figure a test opened, so no test sees another's figures."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -87,6 +87,7 @@ def _draw_everything(tmp_path: Path) -> list[plt.Figure]:
 
 def test_no_missing_glyph_when_drawing_every_helper(no_system_fonts, tmp_path, caplog):
     """Every helper with Japanese labels draws (PNG, PDF, SVG) without a missing glyph."""
+    plt.close("all")  # start with no figure left open by another test
     found = font_manager.findfont(font_manager.FontProperties(family=style.FONT_FAMILY[0]))
     assert Path(found) == Path(style.font_path())  # the bundled font, not a system one
     with warnings.catch_warnings():
