@@ -15,9 +15,9 @@ The exercise needs the raw variant, so its dataset configuration loads ``variant
 Examples
 --------
 >>> EXERCISE.ids
-('q1', 'q2', 'q3', 'q4', 'q5', 'q6')
+('q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7')
 >>> EXERCISE.max_points
-60
+70
 >>> EXERCISE.data.variant
 'raw'
 """
@@ -403,10 +403,42 @@ Q6 = Question(
     min_chars=20,
 )
 
+Q7 = Question(
+    id="q7",
+    points=10,
+    kind="chart",
+    prompt=(
+        "町丁ごとの外国籍の住民数を公表します。1〜2人の町丁は秘匿します。"
+        "どこに多いかを伝え、秘匿した町丁も秘匿したと分かるように示すには、どの図を使いますか。"
+    ),
+    concept="秘匿したセルは「0」や空白と区別できる形で示す",
+    expected=lambda ds: "地図(塗り分け)",
+    hints=(
+        "伝えたいのは「どこに」多いかです。場所が分かる図を考えましょう。",
+        "塗り分け地図なら、秘匿した町丁を斜線などで「秘匿」と示せます。",
+    ),
+    misconceptions=(
+        Misconception(
+            "pie",
+            lambda ds: "円グラフ",
+            "円グラフでは場所が分からず、88の町丁を切り分けると読めません。"
+            "秘匿した町丁をどう示すかも分からなくなります。",
+            label="円グラフを選んだ",
+        ),
+        Misconception(
+            "bar",
+            lambda ds: "棒グラフ",
+            "棒グラフでは秘匿した町丁の棒が「0」に見えてしまいがちで、場所も分かりません。"
+            "場所を見せながら秘匿を区別できる図を考えましょう。",
+            label="棒グラフを選んだ",
+        ),
+    ),
+)
+
 EXERCISE = Exercise(
     id="05",
     title="住民を守る: 識別子・k-匿名性・小さいセルの秘匿",
     notebook="05_protecting_people.ipynb",
     data=RawDatasetConfig(profile="urban-ward", scale=0.05),
-    questions=(Q1, Q2, Q3, Q4, Q5, Q6),
+    questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7),
 )

@@ -1,0 +1,49 @@
+"""The curriculum's shape: every lesson 2-8 has a graded exercise that mixes kinds of questions,
+and every computed question knows at least two real misconceptions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ebpmkit.grading.questions import exercise_ids, get_exercise
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+GRADED = [f"{n:02d}" for n in range(2, 9)]
+
+
+def test_lessons_0_to_8_exist_in_order():
+    assert [p.name[:2] for p in LESSONS] == [f"{n:02d}" for n in range(9)]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
+def test_lesson_opens_and_closes_the_same_way(lesson):
+    nb = json.loads(lesson.read_text(encoding="utf-8"))
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    opening = "\n".join(markdown[:3])
+    assert markdown[0].startswith(f"# {lesson.name[:2]} "), "title starts with the lesson number"
+    for word in ("学", "分"):  # what you will learn, how many minutes it takes
+        assert word in opening
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
+        "outputs committed"
+    )
+    if lesson.name[:2] in GRADED + ["00"]:
+        assert "../exercises/" in "\n".join(markdown[-3:]), "ends with a link to its exercise"
+
+
+@pytest.mark.parametrize("exercise_id", GRADED)
+def test_each_graded_lesson_has_a_rich_exercise(exercise_id):
+    assert exercise_id in exercise_ids()
+    ex = get_exercise(exercise_id)
+    assert len(ex.questions) >= 5
+    kinds = {q.kind for q in ex.questions}
+    assert {"number", "text"} <= kinds or {"table", "text"} <= kinds
+    assert kinds & {"chart", "choice"}, "a chart or choice question"
+    for q in ex.questions:
+        if q.kind in ("number", "table"):
+            assert len(q.misconceptions) >= 2, f"{exercise_id}-{q.id} needs two misconceptions"
+    assert (ROOT / "solutions" / ex.notebook).is_file()
+    assert (ROOT / "exercises" / ex.notebook).is_file()
