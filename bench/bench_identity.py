@@ -225,7 +225,8 @@ def run(n_persons: int = 20_000, seed: int = 1, repeat: int = 3) -> dict[str, fl
     }
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Print the figures (goal: at least 30 times faster than the per-row Faker loop)."""
     figures = run()
     print(f"persons:              {figures['persons']:,.0f}")
     print(f"vectorised simulate:  {figures['vectorised_s'] * 1000:8.1f} ms (warm)")
@@ -235,3 +236,7 @@ if __name__ == "__main__":
     print(f"Faker per-row loop:   {figures['faker_s'] * 1000:8.1f} ms")
     print(f"speed-up:             {figures['speedup']:8.1f}x")
     print(f"unique full names:    {figures['unique_name_share']:8.1%}")
+
+
+if __name__ == "__main__":
+    main()

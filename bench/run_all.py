@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -17,11 +18,18 @@ def _load(name: str):
 
 
 def main() -> int:
+    failed = []
     for name in sorted(p.stem for p in HERE.glob("bench_*.py")):
         print(f"== {name}", flush=True)
         sys.argv = [name]
-        _load(name).main()
-    return 0
+        try:
+            _load(name).main()
+        except Exception:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
