@@ -128,6 +128,7 @@ PARAMETERS = [
     Param(_F + "one_stop_max_donations", low=0, high=100),
     Param(_F + "one_stop_salary_limit", low=0),
     Param(_F + "one_stop_uptake", low=0, high=1),
+    Param(_F + "one_stop_first_year", low=2000, high=2100),
     Param(_F + "max_donor_share", low=0.01, high=1),
     Param(_F + "portal_shares", "numbers", low=0),
     Param(_F + "multiple_shares", "numbers", low=0, length=3),
@@ -459,6 +460,7 @@ def _giving(
         salary_only
         & (count <= int(s["one_stop_max_donations"]))
         & (rng.random(n) < float(s["one_stop_uptake"]))
+        & (year >= int(s["one_stop_first_year"]))  # the exception did not exist before
     )
     return _Giving(
         at, limit, units, count, one_stop, taxable_it, levy, tp.column("total_income", at)

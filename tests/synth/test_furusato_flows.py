@@ -382,3 +382,12 @@ def test_gift_that_cannot_keep_to_the_rules_is_rejected(tmp_path):
     ctx.tables["income_tax"] = income_tax("town")
     with pytest.raises(ProfileError, match="shipping"):
         furusato_flows.simulate(ctx)
+
+
+def test_no_one_stop_before_the_exception_existed(small_tables):
+    deductions = small_tables["furusato_deductions"]
+    early = deductions[deductions["calendar_year"] < 2015]
+    assert len(early) > 0
+    assert not early["one_stop"].any()
+    assert (early["resident_tax_one_stop"] == 0).all()
+    assert deductions.loc[deductions["calendar_year"] >= 2015, "one_stop"].any()
