@@ -210,6 +210,10 @@ def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) ->
         cache.discard(folder, reason)
     tables, truth = _build(profile, seed, scale, progress)
     tables, report = _with_overlays(tables, seed)
+    # Another process (a second kernel on the same hub) may have published the same dataset
+    # while this one was generating: keep theirs rather than moving it away under their feet.
+    if folder.exists() and cache.verify_folder(folder)[0] is not None:
+        return folder
     cache.write_dataset(
         tables, truth, _meta(profile, seed, scale, report), folder, parameter="EBPMKIT_DATA_DIR"
     )
