@@ -48,10 +48,16 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         "jupyter",
         "lab",
         f"--ServerApp.root_dir={root}",
+        # Training rooms are often offline: no update checks, no extension manager lookups.
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
         *args.jupyter_args,
     ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in cmd:
+        cmd.append("--allow-root")  # containers often run as root
     if (root / "notebooks").is_dir():
-        cmd.append("notebooks/")
+        # Serve the whole curriculum (lessons link to ../exercises/) but open on the lessons.
+        cmd.append("--LabApp.default_url=/lab/tree/notebooks")
     print(" ".join(cmd))
     return subprocess.call(cmd, env=os.environ.copy())
 
@@ -120,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profiles", help="list the built-in municipality profiles")
     prof.set_defaults(func=_cmd_profiles)
 
-    lab = sub.add_parser("lab", help="start JupyterLab on the curriculum")
-    lab.add_argument(
-        "jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab"
+    lab = sub.add_parser(
+        "lab",
+        help="start JupyterLab on the curriculum (other options go to jupyter lab, e.g. --port)",
     )
     lab.set_defaults(func=_cmd_lab)
 
@@ -179,7 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors a user can fix are printed without a traceback."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `ebpmkit lab --port 9999 ...` passes options it does not know on to JupyterLab.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     if args.command is None:
         parser.print_help()
         return 0
