@@ -71,3 +71,22 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
         == 2
     )
     assert "format" in capsys.readouterr().err
+
+
+def test_lab_serves_the_curriculum_offline(monkeypatch):
+    calls = []
+    monkeypatch.setattr("subprocess.call", lambda cmd, env=None: calls.append(cmd) or 0)
+    assert main(["lab", "--port", "9999", "--no-browser"]) == 0
+    cmd = calls[0]
+    assert cmd[1:4] == ["-m", "jupyter", "lab"]
+    assert "--port" in cmd and "9999" in cmd and "--no-browser" in cmd
+    assert "--LabApp.default_url=/lab/tree/notebooks" in cmd
+    assert "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in cmd
+
+
+def test_unknown_option_of_other_commands_is_refused(capsys):
+    try:
+        main(["profiles", "--colour"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "--colour" in capsys.readouterr().err
