@@ -386,6 +386,8 @@ def check_gift_rules(catalogue: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in GIFT_COLUMNS if c not in catalogue.columns]
     if missing:
         raise ParameterError(
+            f"引数 'catalogue' に列 {', '.join(missing)} がありません。"
+            f"ある列: {', '.join(map(str, catalogue.columns))}\n"
             f"The 'catalogue' parameter lacks the column(s) {', '.join(missing)}. "
             f"It contains these columns: {', '.join(map(str, catalogue.columns))}."
         )

@@ -213,11 +213,13 @@ def _year(
 ) -> int:
     if isinstance(income_year, bool) or not isinstance(income_year, int | np.integer):
         raise ParameterError(
+            f"引数 '{name}' には年(整数)を指定してください({income_year!r} が渡されました)。\n"
             f"The '{name}' parameter must be an integer year, but {income_year!r} was passed."
         )
     year = int(income_year)
     if not low <= year <= high:
         raise ParameterError(
+            f"引数 '{name}' は {low}〜{high} の年で指定してください({year} が渡されました)。\n"
             f"The '{name}' parameter must be in the range [{low}, {high}], got {year} instead."
         )
     return year
@@ -228,12 +230,14 @@ def _money(name: str, value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "iuf":
         raise ParameterError(
+            f"引数 '{name}' には円の金額(数値)を指定してください({value!r} が渡されました)。\n"
             f"The '{name}' parameter must be a number or an array of numbers in yen, but {value!r} was passed."
         )
     arr = arr.astype(np.float64, copy=False)
     if not (arr >= 0).all():  # False for NaN too
         first = arr[~(arr >= 0)].flat[0] if arr.ndim else arr
         raise ParameterError(
+            f"引数 '{name}' には0以上の金額(円)を指定してください({float(first)!r} が渡されました)。\n"
             f"The '{name}' parameter must be zero or a positive amount in yen, got {float(first)!r} instead."
         )
     return arr
@@ -245,6 +249,7 @@ def _count(name: str, value: Any) -> np.ndarray:
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu" or (arr < 0).any():
         raise ParameterError(
+            f"引数 '{name}' には0以上の整数を指定してください({value!r} が渡されました)。\n"
             f"The '{name}' parameter must be a non-negative whole number (or array of them), "
             f"but {value!r} was passed."
         )
