@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -115,6 +116,17 @@ def _horizontal(levels: list[Any], limit: int = 8) -> bool:
 def _year_ticks(axis: Any, years: np.ndarray) -> None:
     axis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=min(len(years), 10)))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, pos: f"{v:.0f}"))
+
+
+def _month_ticks(axis: Any) -> None:
+    """Dates read the Japanese way on the axis: 2021年7月."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(
+        ticker.FuncFormatter(
+            lambda v, pos: f"{mdates.num2date(v):%Y}年{mdates.num2date(v).month}月"
+        )
+    )
 
 
 def _aggregate(
@@ -390,6 +402,8 @@ def trend(
     )
     if column_kind(frame, x, dictionary) == "time" and pd.api.types.is_numeric_dtype(frame[x]):
         _year_ticks(ax.xaxis, frame[x].unique())
+    elif pd.api.types.is_datetime64_any_dtype(frame[x]):
+        _month_ticks(ax.xaxis)
     shown = format_axis(ax.yaxis, _unit(frame, y, dictionary), values)
     ax.set_xlabel(axis_label(x, dictionary))
     ax.set_ylabel(_value_label(frame, column, shown, dictionary, prefix))

@@ -304,3 +304,12 @@ def test_save_formats_and_errors(tmp_path):
         charts.save(ax, tmp_path / "nowhere" / "c.png")
     with pytest.raises(ParameterError, match="Figure"):
         charts.save("chart", tmp_path / "c.png")
+
+
+def test_trend_over_months_reads_japanese_dates():
+    months = pd.date_range("2020-07-01", periods=18, freq="MS")
+    frame = pd.DataFrame({"month": months, "local_spending": np.arange(18) * 1000 + 150_000})
+    ax = charts.trend(frame, x="month", y="local_spending")
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all("年" in t and t.endswith("月") for t in labels)
