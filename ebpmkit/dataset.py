@@ -24,7 +24,6 @@ __all__ = ["DEFAULT_SEED", "VARIANTS", "Dataset", "generate", "load"]
 
 DEFAULT_SEED = 20250401
 VARIANTS = ("anonymized", "raw")
-IDENTITY_TABLES = ("identities",)
 
 
 @dataclass

@@ -400,7 +400,6 @@ class _Model:
 
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.profile
-        self.p = p
         self.rng = ctx.rng("population")
         self.years = p.fiscal_years
         self.band_shares = p.numbers("population.age_band_shares") / 100
