@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ebpmkit.errors import CacheError, ParameterError
 
@@ -203,6 +204,22 @@ def _publish(tmp: Path, folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read one table column by column, to keep a lesson kernel's peak memory low.
+
+    Reading the whole file holds arrow's copy of every column and the finished frame at once;
+    one column at a time holds the frame and a single column's arrow buffers. Lessons run in
+    kernels of at most 1 GB (bench/bench_notebooks.py measures it). pyarrow's ``self_destruct``
+    would do the same job, but its documentation calls it experimental and it crashed pandas
+    3.0.6 here.
+    """
+    names = pq.ParquetFile(path).schema_arrow.names
+    if not names:
+        return pd.read_parquet(path)
+    # concat along columns shares the columns' memory (copy-on-write), it does not copy them.
+    return pd.concat([pd.read_parquet(path, columns=[name]) for name in names], axis=1)
+
+
 def read_dataset(
     folder: Path, tables: list[str] | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -213,13 +230,7 @@ def read_dataset(
             f"{folder} のデータは使えません: {reason} / The dataset in {folder} cannot be used: {reason}"
         )
     names = list(manifest["tables"]) if tables is None else tables
-    # split_blocks/self_destruct free arrow memory column by column while converting, which
-    # keeps the peak near the size of the final frame (lessons run in kernels of <= 1 GB).
-    convert = {"split_blocks": True, "self_destruct": True}
-    out = {
-        name: pd.read_parquet(Path(folder) / f"{name}.parquet", to_pandas_kwargs=convert)
-        for name in names
-    }
+    out = {name: _read_parquet(Path(folder) / f"{name}.parquet") for name in names}
     truth = json.loads((Path(folder) / TRUTH).read_text(encoding="utf-8"))
     return out, truth
 
