@@ -9,13 +9,13 @@ import hmac
 import numpy as np
 import pandas as pd
 import pytest
-from _digest import tables_digest
 from pycanon.anonymity import k_anonymity as pycanon_k
 from pycanon.anonymity import l_diversity as pycanon_l
 
 import ebpmkit
 from ebpmkit import anonymize as A
 from ebpmkit.errors import ParameterError
+from ebpmkit.synth.digest import dataset_digests
 
 # pycanon groups by a one-element list, which pandas 3 warns about; not our code.
 pytestmark = pytest.mark.filterwarnings("ignore:In a future version, the keys of `groups`")
@@ -202,7 +202,7 @@ def test_joins_still_work_after_pseudonymisation(raw, anon):
 def test_cached_variant_equals_the_pipeline_with_the_training_key(raw, anon):
     out, report = A.anonymize(raw, A.DEFAULT_POLICY, key=A.training_key(SMALL["seed"]))
     assert out.variant == "anonymized" and set(out.dictionary["table"]) == set(out.tables)
-    assert tables_digest(out.tables) == tables_digest(anon.tables)
+    assert dataset_digests(out.tables) == dataset_digests(anon.tables)
     assert report.ok and not report.key_generated
     text = report.summary()
     assert "k = 3" in text and "達成" in text and "HMAC" in text

@@ -10,12 +10,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from _digest import tables_digest
 
 import ebpmkit
 from ebpmkit import cache
 from ebpmkit.errors import CacheError, ParameterError
 from ebpmkit.synth import generate_tables
+from ebpmkit.synth.digest import dataset_digests
 
 SMALL = {"profile": "town", "seed": 3, "scale": 0.02, "progress": False}
 
@@ -34,26 +34,26 @@ def fresh_data_dir(tmp_path, monkeypatch):
 def test_same_profile_seed_scale_give_identical_tables():
     a, ta = generate_tables("town", seed=5, scale=0.02)
     b, tb = generate_tables("town", seed=5, scale=0.02)
-    assert tables_digest(a) == tables_digest(b)
+    assert dataset_digests(a) == dataset_digests(b)
     assert ta == tb
     c, _ = generate_tables("town", seed=6, scale=0.02)
-    assert tables_digest(c)["resident_years"] != tables_digest(a)["resident_years"]
+    assert dataset_digests(c)["resident_years"] != dataset_digests(a)["resident_years"]
 
 
 def test_determinism_survives_a_fresh_interpreter():
     """A new process with another hash seed must produce the very same bytes."""
     code = (
-        "import json, sys; sys.path.insert(0, 'tests');"
-        "from _digest import tables_digest;"
+        "import json;"
+        "from ebpmkit.synth.digest import dataset_digests;"
         "from ebpmkit.synth import generate_tables;"
-        "print(json.dumps(tables_digest(generate_tables('town', seed=5, scale=0.02)[0])))"
+        "print(json.dumps(dataset_digests(generate_tables('town', seed=5, scale=0.02)[0])))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True
     )
-    assert json.loads(out.stdout) == tables_digest(generate_tables("town", seed=5, scale=0.02)[0])
+    assert json.loads(out.stdout) == dataset_digests(generate_tables("town", seed=5, scale=0.02)[0])
 
 
 def test_load_generates_once_then_reads_the_cache(fresh_data_dir):
@@ -64,7 +64,7 @@ def test_load_generates_once_then_reads_the_cache(fresh_data_dir):
     stamp = (folder / "manifest.json").stat().st_mtime_ns
     again = ebpmkit.load(**SMALL)
     assert (folder / "manifest.json").stat().st_mtime_ns == stamp
-    assert tables_digest(again.tables) == tables_digest(ds.tables)
+    assert dataset_digests(again.tables) == dataset_digests(ds.tables)
     assert ds.resident_years is ds.tables["resident_years"]
     assert "ひばり野区" not in repr(ds) and "架空" in repr(ds)
 
@@ -97,7 +97,7 @@ def test_unknown_table_attribute_lists_tables(fresh_data_dir):
     "damage", ["flip_byte", "truncate", "drop_manifest", "drop_table", "bad_manifest"]
 )
 def test_corrupt_or_partial_cache_is_rebuilt_not_used(fresh_data_dir, damage):
-    expected = tables_digest(ebpmkit.load(**SMALL).tables)
+    expected = dataset_digests(ebpmkit.load(**SMALL).tables)
     folder = _folder()
     table = folder / "resident_years.parquet"
     if damage == "flip_byte":
@@ -115,7 +115,7 @@ def test_corrupt_or_partial_cache_is_rebuilt_not_used(fresh_data_dir, damage):
     assert cache.verify_folder(folder)[0] is None
     with pytest.warns(RuntimeWarning, match="作り直します"):
         ds = ebpmkit.load(**SMALL)
-    assert tables_digest(ds.tables) == expected
+    assert dataset_digests(ds.tables) == expected
     assert cache.verify_folder(folder)[0] is not None
 
 
@@ -205,7 +205,7 @@ def test_tables_reads_only_what_is_asked(fresh_data_dir):
     part = ebpmkit.load(**SMALL, tables=["resident_years", "households"])
     assert set(part.tables) == {"resident_years", "households"}
     # The pseudonymised ids are the same as in the full load, so joins across loads still work.
-    assert tables_digest(part.tables) == tables_digest(
+    assert dataset_digests(part.tables) == dataset_digests(
         {k: full.tables[k] for k in ("resident_years", "households")}
     )
     assert set(part.dictionary["table"]) == {"resident_years", "households"}
@@ -216,3 +216,27 @@ def test_tables_reads_only_what_is_asked(fresh_data_dir):
         ebpmkit.load(**SMALL, tables=["identities"])
     raw = ebpmkit.load(**SMALL, variant="raw", tables=["identities"])
     assert list(raw.tables) == ["identities"]
+
+
+def test_cache_from_another_generator_version_is_rebuilt_not_read(fresh_data_dir):
+    first = ebpmkit.load(**SMALL)
+    folder = _folder()
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    # Another version's cache in this version's folder, its table changed in a way the
+    # manifest's hashes still vouch for: only the version tells it apart.
+    manifest["generator_version"] = "0"
+    districts = folder / "districts.parquet"
+    first.districts.head(1).to_parquet(districts, index=False)
+    manifest["files"]["districts.parquet"] = {
+        "bytes": districts.stat().st_size,
+        "sha256": cache._sha256(districts),
+    }
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert cache.verify_folder(folder)[1] == "古いバージョンの生成器で作られたデータです"
+    with pytest.warns(RuntimeWarning, match="古いバージョン"):
+        again = ebpmkit.load(**SMALL)
+    assert len(again.districts) == len(first.districts)
+    assert json.loads(manifest_path.read_text(encoding="utf-8"))["generator_version"] == (
+        cache.GENERATOR_VERSION
+    )
