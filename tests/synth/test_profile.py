@@ -18,13 +18,11 @@ def test_builtin_profiles_load_and_validate():
 
 
 @pytest.mark.parametrize(
-    "entry", [*(_PROFILE_DIR.iterdir()), *(_RATES_DIR.iterdir())], ids=lambda e: e.name
+    "entry", [*_PROFILE_DIR.glob("*.toml"), *_RATES_DIR.glob("*.toml")], ids=lambda e: e.name
 )
 def test_every_builtin_figure_names_its_source(entry):
     import tomllib
 
-    if not entry.name.endswith(".toml"):
-        pytest.skip("not a profile file")
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
 
     def leaves(node, prefix=""):
