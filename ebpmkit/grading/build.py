@@ -29,12 +29,14 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from ebpmkit.errors import EbpmkitError
+from ebpmkit.grading import questions
 from ebpmkit.grading.messages import text
 from ebpmkit.grading.questions import get_exercise
 
@@ -335,4 +337,24 @@ def main(
         print(f"{r.exercise}: {lines[r.action]}", file=stream)
     if not results:
         print(f"{solutions}: 解答のノートブックがありません / no master notebooks", file=sys.stderr)
-    return 1 if any(r.action in ("outdated", "conflict", "orphan") for r in results) else 0
+    problems = check_banks() if check else []
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    failed = any(r.action in ("outdated", "conflict", "orphan") for r in results)
+    return 1 if failed or problems else 0
+
+
+def check_banks(exercise_ids: Sequence[str] | None = None) -> list[str]:
+    """Every registered question bank, checked on its own dataset (see ``bank_problems``).
+
+    Examples
+    --------
+    >>> check_banks(["00"])
+    []
+    """
+    ids = questions.exercise_ids() if exercise_ids is None else exercise_ids
+    problems: list[str] = []
+    for ex_id in ids:
+        exercise = questions.get_exercise(ex_id)
+        problems += questions.bank_problems(exercise, exercise.data.load())
+    return problems

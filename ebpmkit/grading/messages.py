@@ -67,6 +67,23 @@ MESSAGES: dict[str, str] = {
     # --- stubs written by `ebpmkit build` ------------------------------------------------
     "stub_comment": "# ▼ ここにコードを書いてください。",
     "stub_answer": "# ▼ ここにコードを書いてください。「...」を書きかえて、答えを {name} に入れます。",
+    # --- question bank validation (`ebpmkit build --check`) --------------------------------
+    "bank_same_as_expected": (
+        "演習 {exercise} の {question}: 思い違い「{name}」の答えが正解と区別できません"
+        "(許容誤差の範囲で一致します)。データか問題を見直してください。"
+        " / exercise {exercise} {question}: misconception {name!r} gives the expected answer "
+        "within the tolerance on the exercise's dataset."
+    ),
+    "bank_same_misconceptions": (
+        "演習 {exercise} の {question}: 思い違い「{name}」と「{other}」の答えが区別できません。"
+        "どちらのヒントを出すべきか決まりません。"
+        " / exercise {exercise} {question}: misconceptions {name!r} and {other!r} give the same "
+        "answer within the tolerance."
+    ),
+    "bank_not_computable": (
+        "演習 {exercise} の {question}: {what}を計算できません({reason})。"
+        " / exercise {exercise} {question}: {what_en} cannot be computed ({reason})."
+    ),
     # --- feedback page ------------------------------------------------------------------
     "feedback_title": "{learner} さんの採点結果",
     "feedback_intro": (

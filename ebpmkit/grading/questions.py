@@ -57,6 +57,7 @@ __all__ = [
     "Misconception",
     "Question",
     "Verdict",
+    "bank_problems",
     "decode_answer",
     "encode_answer",
     "evaluate",
@@ -622,6 +623,65 @@ def _tables_equal(a: pd.DataFrame, e: pd.DataFrame, atol: float, rtol: float) ->
         elif not (a[col].to_numpy() == e[col].to_numpy()).all():
             return "table_values"
     return None
+
+
+def bank_problems(exercise: Exercise, ds: Dataset | None) -> list[str]:
+    """Why the exercise cannot tell its answers apart on ``ds``; empty when it can.
+
+    ``ds`` is the exercise's dataset (``exercise.data.load()``).
+
+    Every misconception's answer must differ from the expected answer and from every other
+    misconception by more than the question's tolerance, or a learner would be told "correct"
+    for a known mistake, or be given the hint of another mistake. ``ebpmkit build --check``
+    runs this on every registered exercise.
+
+    Examples
+    --------
+    >>> q = Question(id="q1", points=1, kind="number", prompt="", expected=lambda ds: 10,
+    ...              atol=0.5, misconceptions=(Misconception("near", lambda ds: 10.2, "…"),))
+    >>> ex = Exercise("99", "例", "99_example.ipynb", DatasetConfig(), (q,))
+    >>> bank_problems(ex, None)[0].startswith("演習 99 の q1: 思い違い「near」")
+    True
+    """
+    problems: list[str] = []
+    for q in exercise.questions:
+        if q.kind == "text":
+            continue
+        where = {"exercise": exercise.id, "question": q.id}
+        entry = q.key_entry(ds)
+        if entry.error is not None:
+            problems.append(
+                text(
+                    "bank_not_computable",
+                    **where,
+                    what="正解",
+                    what_en="the expected answer",
+                    reason=entry.error,
+                )
+            )
+            continue
+        computed = {m.name for m, _ in entry.misconceptions}
+        for m in q.misconceptions:
+            if m.name not in computed:
+                problems.append(
+                    text(
+                        "bank_not_computable",
+                        **where,
+                        what=f"思い違い「{m.name}」",
+                        what_en=f"misconception {m.name!r}",
+                        reason="例外が出たか、問題の形式に合いません",
+                    )
+                )
+        wrong = list(entry.misconceptions)
+        for i, (m, value) in enumerate(wrong):
+            if _matches(q, value, entry.expected)[0]:
+                problems.append(text("bank_same_as_expected", **where, name=m.name))
+            for other, other_value in wrong[i + 1 :]:
+                if _matches(q, value, other_value)[0]:
+                    problems.append(
+                        text("bank_same_misconceptions", **where, name=m.name, other=other.name)
+                    )
+    return problems
 
 
 def _matches(question: Question, value: Any, target: Any) -> tuple[bool, str | None]:

@@ -142,3 +142,67 @@ def test_help_lists_build_and_grade(capsys):
         cli_main(["--help"])
     out = capsys.readouterr().out
     assert "build" in out and "grade" in out
+
+
+def _population(ds) -> float:
+    ry = ds.resident_years
+    return float((ry["fiscal_year"] == ry["fiscal_year"].max()).sum())
+
+
+@pytest.fixture
+def ambiguous_bank():
+    """Exercise 99, registered for one test: its misconceptions cannot be told apart."""
+    from ebpmkit.grading import questions as Q
+
+    def first_year(ds):
+        ry = ds.resident_years
+        return float((ry["fiscal_year"] == ry["fiscal_year"].min()).sum())
+
+    q1 = Q.Question(
+        id="q1",
+        points=10,
+        kind="number",
+        prompt="最新年度の人口",
+        expected=_population,
+        atol=0.5,
+        misconceptions=(
+            # The same count reached another way: it is the expected answer.
+            Q.Misconception(
+                "same",
+                lambda ds: len(ds.resident_years.query("fiscal_year == fiscal_year.max()")),
+                "…",
+            ),
+            Q.Misconception("first_year", first_year, "…"),
+            # Within the tolerance of the first-year misconception.
+            Q.Misconception("first_year_plus", lambda ds: first_year(ds) + 0.4, "…"),
+            Q.Misconception("broken", lambda ds: ds.no_such_table, "…"),
+        ),
+    )
+    q2 = Q.Question(
+        id="q2",
+        points=10,
+        kind="number",
+        prompt="ok",
+        expected=_population,
+        misconceptions=(Q.Misconception("half", lambda ds: _population(ds) / 2, "…"),),
+    )
+    exercise = Q.Exercise(
+        "99", "検査用", "99_check.ipynb", Q.DatasetConfig("town", scale=0.02), (q1, q2)
+    )
+    Q.register(exercise)
+    yield exercise
+    Q._REGISTRY.pop("99")
+
+
+def test_check_names_every_question_that_cannot_tell_answers_apart(ambiguous_bank, capsys):
+    from ebpmkit.grading.questions import bank_problems
+
+    problems = bank_problems(ambiguous_bank, ambiguous_bank.data.load())
+    assert len(problems) == 3
+    assert "演習 99 の q1: 思い違い「same」の答えが正解と区別できません" in problems[1]
+    assert "「first_year」と「first_year_plus」" in problems[2]
+    assert "思い違い「broken」を計算できません" in problems[0]
+    assert not any("q2" in p for p in problems)
+    assert main(solutions=SOLUTIONS, exercises=EXERCISES, check=True) == 1
+    err = capsys.readouterr().err
+    assert "演習 99 の q1" in err and "exercise 99 q1: misconception 'same'" in err
