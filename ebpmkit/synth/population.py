@@ -209,6 +209,9 @@ PARAMETERS = [
     Param("population.out_rate_by_age", "numbers", low=0, high=0.5, length=N_BANDS),
     Param("population.in_age_weights", "numbers", low=0, length=N_BANDS),
     Param("population.elderly_weight_by_area", "numbers", low=0),
+    Param("population.estate_pull", low=0, high=20),
+    Param("population.estate_elderly_weight", low=0, high=20),
+    Param("population.estate_inflow", low=0, high=20),
     Param("households.persons_per_household", low=1, high=6),
     Param("households.end", low=1),
     Param("households.single_share", low=0, high=0.95),
@@ -470,31 +473,69 @@ class _Model:
         return self.foreign_w[np.searchsorted(FOREIGN_GROUP_EDGES, age, "right")]
 
 
-def _chome_sampler(ctx: SimContext, model: _Model):
-    """Return (chome_codes, chome_area_index, function(head_age) -> chome index)."""
-    chome = ctx.tables["chome"]
-    areas = list(ctx.profile.get("geography.areas"))
-    area_idx = chome["area"].astype(str).map({a: i for i, a in enumerate(areas)}).to_numpy()
-    # A fixed density pattern per chome (from the profile's map seed, not the data seed), so
-    # the same chome is dense or sparse whatever the seed.
-    density = np.random.default_rng(int(ctx.profile.number("geography.layout_seed"))).lognormal(
-        0, 0.35, len(chome)
-    )
-    base = chome["area_km2"].to_numpy(float) * density
-    young = base / base.sum()
-    old = base * model.elderly_area_w[area_idx]
-    old = old / old.sum()
+class _Places:
+    """Where households live: a chome for each new household, by the head's age.
 
-    def sample(head_age: np.ndarray) -> np.ndarray:
-        out = model.rng.choice(len(chome), size=len(head_age), p=young)
-        elderly = head_age >= 65
-        out[elderly] = model.rng.choice(len(chome), size=int(elderly.sum()), p=old)
+    Older residents live more in some areas (``elderly_weight_by_area``). One place is built
+    into every municipality so that ageing is not the same everywhere, as in real wards and
+    cities, and a lesson's "largest rise" is not simply "highest level": an **estate** (団地),
+    the first district of the youngest area. Its first residents moved in as young families
+    decades ago; on the first register households whose head is 50-64 are drawn to it
+    (``estate_pull``), it holds few older households (``estate_elderly_weight``) and few homes
+    fall vacant later (``estate_inflow``), so it ages fastest.
+    """
+
+    def __init__(self, ctx: SimContext, model: _Model) -> None:
+        p = ctx.profile
+        chome = ctx.tables["chome"]
+        self.rng = model.rng
+        self.district = chome["district_code"].astype(str).to_numpy()
+        areas = list(p.get("geography.areas"))
+        area_idx = chome["area"].astype(str).map({a: i for i, a in enumerate(areas)}).to_numpy()
+        # A fixed density pattern per chome (from the profile's map seed, not the data seed),
+        # so the same chome is dense or sparse whatever the seed.
+        density = np.random.default_rng(int(p.number("geography.layout_seed"))).lognormal(
+            0, 0.35, len(chome)
+        )
+        self.base = chome["area_km2"].to_numpy(float) * density
+        self.elderly_w = model.elderly_area_w[area_idx]
+        youngest = int(np.argmin(model.elderly_area_w))
+        self.estate_district = str(np.min(self.district[area_idx == youngest]))
+        estate = self.district == self.estate_district
+        self.estate_area = areas[youngest]
+        pull = p.number("population.estate_pull", low=0)
+        elderly = p.number("population.estate_elderly_weight", low=0)
+        later = np.where(estate, p.number("population.estate_inflow", low=0), 1.0)
+        self.first = (
+            _normalize(self.base),
+            _normalize(self.base * np.where(estate, pull, 1.0)),
+            _normalize(self.base * self.elderly_w * np.where(estate, elderly, 1.0)),
+        )
+        young = _normalize(self.base * later)
+        self.later_weights = (young, young, _normalize(self.base * self.elderly_w * later))
+
+    def initial(self, head_age: np.ndarray) -> np.ndarray:
+        """Chome of the households on the first 1 April register."""
+        return self._draw(head_age, self.first)
+
+    def later(self, head_age: np.ndarray) -> np.ndarray:
+        """Chome of households formed or moving in later."""
+        return self._draw(head_age, self.later_weights)
+
+    def _draw(self, head_age: np.ndarray, weights) -> np.ndarray:
+        young, pre_elderly, old = weights
+        out = self.rng.choice(len(young), size=len(head_age), p=young)
+        for mask, p in (((head_age >= 50) & (head_age < 65), pre_elderly), (head_age >= 65, old)):
+            if p is not young:
+                out[mask] = self.rng.choice(len(p), size=int(mask.sum()), p=p)
         return out
 
-    return sample
+
+def _normalize(weights: np.ndarray) -> np.ndarray:
+    return weights / weights.sum()
 
 
-def _initial_register(ctx: SimContext, m: _Model, st: _State, chome_of) -> None:
+def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -> None:
     rng = m.rng
     d0 = np.datetime64(f"{m.years[0]}-04-01")
     n0 = int(m.targets[0])
@@ -618,7 +659,7 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, chome_of) -> None:
     head_age = np.zeros(len(used), np.int64)
     is_head = rel == HEAD
     head_age[hh[is_head]] = age[is_head]
-    st.add_households(chome_of(head_age), d0, INITIAL)
+    st.add_households(places.initial(head_age), d0, INITIAL)
     st.add_persons(sex, birth, foreign, d0, 0, hh, rel)
 
 
@@ -837,14 +878,35 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """
     m = _Model(ctx)
     st = _State()
-    chome_of = _chome_sampler(ctx, m)
-    _initial_register(ctx, m, st, chome_of)
+    places = _Places(ctx, m)
+    _initial_register(ctx, m, st, places)
     registers = []
     for k, fy in enumerate(m.years):
         present = st.present()
         registers.append((int(fy), present, st.hh[present].copy(), st.rel[present].copy()))
-        _year(ctx, m, st, k, chome_of)
-    return _tables(ctx, m, st, registers)
+        _year(ctx, m, st, k, places.later)
+    tables = _tables(ctx, m, st, registers)
+    ctx.truth["population"] = _ageing_truth(tables["resident_years"], places)
+    return tables
+
+
+def _ageing_truth(ry: pd.DataFrame, places: _Places) -> dict:
+    """What the built-in places do to ageing, as the data shows it (for trainers and tests)."""
+
+    def shares(by: str) -> pd.DataFrame:
+        old = ry["age"] >= 65
+        return old.groupby([ry["fiscal_year"], ry[by]], observed=True).mean().unstack() * 100
+
+    area, district = shares("area"), shares("district_code")
+    rise = area.iloc[-1] - area.iloc[0]
+    return {
+        "estate_district": places.estate_district,
+        "estate_area": places.estate_area,
+        "area_largest_rise_in_elderly_share": str(rise.idxmax()),
+        "area_highest_elderly_share_latest": str(area.iloc[-1].idxmax()),
+        "district_highest_elderly_share_first": str(district.iloc[0].idxmax()),
+        "district_highest_elderly_share_latest": str(district.iloc[-1].idxmax()),
+    }
 
 
 def _cat(codes: np.ndarray, labels: list[str]) -> pd.Categorical:

@@ -151,3 +151,35 @@ def test_age_on_counts_birthdays():
         ["2000-04-01", "2000-04-02", "2000-03-31", "2004-02-29"], dtype="datetime64[D]"
     )
     assert age_on(births, np.datetime64("2010-04-01")).tolist() == [10, 9, 10, 6]
+
+
+@pytest.mark.parametrize("seed", [20250401, 1, 2])
+@pytest.mark.parametrize("profile", ["urban-ward", "regional-city", "town"])
+def test_estate_ages_fastest_without_being_oldest(profile, seed):
+    """The built-in places make "largest rise" and "highest level" different places.
+
+    Exercise 02 asks for the area that aged fastest; its misconception (the area with the
+    highest level) must give another answer by construction of the data, not by a lucky seed.
+    """
+    tables, truth = generate_tables(
+        profile, seed=seed, scale=0.05, only=("geography", "population")
+    )
+    t = truth["population"]
+    ry = tables["resident_years"]
+    old = ry["age"] >= 65
+
+    def shares(by):
+        return old.groupby([ry["fiscal_year"], ry[by]], observed=True).mean().unstack() * 100
+
+    area, district = shares("area"), shares("district_code")
+    rise = area.iloc[-1] - area.iloc[0]
+    assert rise.idxmax() == t["estate_area"] == t["area_largest_rise_in_elderly_share"]
+    assert area.iloc[-1].idxmax() == t["area_highest_elderly_share_latest"] != t["estate_area"]
+    assert district.iloc[0].idxmax() == t["district_highest_elderly_share_first"]
+    assert district.iloc[-1].idxmax() == t["district_highest_elderly_share_latest"]
+    # On the first register the estate's heads are younger than the rest of its area's.
+    first = ry[(ry["fiscal_year"] == ry["fiscal_year"].min()) & (ry["relationship"] == "世帯主")]
+    in_area = first[first["area"] == t["estate_area"]]
+    estate = in_area["district_code"] == t["estate_district"]
+    elderly = in_area["age"] >= 65
+    assert elderly[estate].mean() < elderly[~estate].mean()
