@@ -102,14 +102,12 @@ def age_classes(ages: pd.Series) -> pd.Series:
 
 
 def latest_ltc(ds: Dataset) -> pd.DataFrame:
-    """The latest fiscal year of ``ltc`` with ``area`` (text) and ``age_class`` (text).
+    """The latest fiscal year of ``ltc`` with ``age_class`` (text).
 
     This is the table the exercise notebook builds before q4 and q5.
     """
     ltc = ds.ltc
     last = ltc[ltc["fiscal_year"] == ltc["fiscal_year"].max()].copy()
-    areas = ds.districts.set_index("district_code")["area"].astype(str)
-    last["area"] = last["district_code"].astype(str).map(areas)
     last["age_class"] = age_classes(last["age"])
     return last
 
@@ -134,7 +132,10 @@ def _identifier_table(flip: tuple[str, ...] = (), *, all_true: bool = False) -> 
 
 def _ltc_table(ds: Dataset) -> pd.DataFrame:
     last = latest_ltc(ds)
-    return pd.crosstab(last["area"], last["age_class"])
+    # Districts, not areas: the finer table has many small cells spread over every age class,
+    # so primary and secondary suppression differ in number. With areas the few small cells
+    # sat among 40-64-year-olds, each got one partner, and the two counts could be equal.
+    return pd.crosstab(last["district_code"], last["age_class"])
 
 
 def _suppressed(ds: Dataset, part: str = "all", *, threshold: int = 3) -> int:
@@ -314,7 +315,7 @@ Q4 = Question(
     points=10,
     kind="number",
     prompt=(
-        "最新年度の介護保険の認定者を、地区(area)× 年齢区分(age_class)で集計した表を公表します。"
+        "最新年度の介護保険の認定者を、住区(district_code)× 年齢区分(age_class)で集計した表を公表します。"
         "3人未満のセルを秘匿し、合計から逆算されないよう二次秘匿もするとき、合計の行・列も含めて"
         "秘匿するセルは全部でいくつですか。"
     ),
