@@ -55,8 +55,8 @@ def main() -> int:
     first = int(ry["fiscal_year"].min())
     now = ry[ry["fiscal_year"] == last]
     paths = [
-        _save("pyramid", charts.pyramid(ry, year=[first, last])),
-        _save("trend", charts.trend(ry, x="fiscal_year", hue="area")),
+        _save("pyramid", charts.pyramid(ry, years=[first, last])),
+        _save("trend", charts.trend(ry, time="fiscal_year", hue="area")),
         _save(
             "composition",
             charts.composition(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 
-from ebpmkit.errors import ParameterError
+from ebpmkit.errors import ParameterError, renamed_parameters
 from ebpmkit.synth.dictionary import SYNTHETIC_NOTE
 
 __all__ = [
@@ -143,8 +143,13 @@ def lookup(column: Any, dictionary: Any = None, *, table: str | None = None) -> 
     return name, ""
 
 
+@renamed_parameters(unit="measure_unit")
 def axis_label(
-    column: Any, dictionary: Any = None, *, unit: str | None = None, table: str | None = None
+    column: Any,
+    dictionary: Any = None,
+    *,
+    measure_unit: str | None = None,
+    table: str | None = None,
 ) -> str:
     """An axis label such as ``年齢(歳)``: the Japanese label and, if any, the unit.
 
@@ -154,7 +159,7 @@ def axis_label(
         Column name.
     dictionary : Dataset or DataFrame, optional
         As for :func:`lookup`.
-    unit : str, optional
+    measure_unit : str, optional
         Unit to show instead of the dictionary's (for example ``"千円"`` after scaling yen).
     table : str, optional
         As for :func:`lookup`.
@@ -165,11 +170,11 @@ def axis_label(
     '年齢(歳)'
     >>> axis_label("fiscal_year")
     '年度'
-    >>> axis_label("salary_revenue", unit="万円")  # doctest: +SKIP
+    >>> axis_label("salary_revenue", measure_unit="万円")  # doctest: +SKIP
     '給与収入(万円)'
     """
     label, dict_unit = lookup(column, dictionary, table=table)
-    shown = dict_unit if unit is None else unit
+    shown = dict_unit if measure_unit is None else measure_unit
     if not shown or shown == label:
         return label
     return f"{label}({shown})"

@@ -25,12 +25,14 @@ Examples
 >>> import ebpmkit
 >>> from ebpmkit import charts
 >>> ds = ebpmkit.load("town", scale=0.02, progress=False)  # doctest: +SKIP
->>> charts.pyramid(ds.resident_years, year=[2015, 2024])  # doctest: +SKIP
+>>> charts.pyramid(ds.resident_years, years=[2015, 2024])  # doctest: +SKIP
 >>> charts.auto(ds.resident_years, x="fiscal_year", explain=True)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,15 +68,17 @@ from ebpmkit._plotting import (
     new_axes,
     require_kind,
 )
-from ebpmkit.errors import ParameterError, check_choice
+from ebpmkit.errors import ParameterError, check_choice, renamed_parameters
 
 __all__ = [
+    "AUTO_CHARTS",
     "RULES",
     "SOURCE_NOTE",
     "Choice",
     "Rule",
     "auto",
     "axis_label",
+    "check_rules",
     "choose",
     "column_kind",
     "compare",
@@ -203,7 +207,8 @@ def pyramid(
     y: str = "age",
     hue: str = "sex",
     x: str | None = None,
-    year: int | list[int] | None = None,
+    year: int | None = None,
+    years: Sequence[int] | None = None,
     time: str = "fiscal_year",
     bin_width: int = 5,
     top: int = 90,
@@ -223,9 +228,11 @@ def pyramid(
         A category with exactly two groups (sex); the first is drawn on the left.
     x : str, optional
         Column of counts when ``data`` is already aggregated.
-    year : int or list of two ints, optional
-        Year to draw (the latest when omitted). Two years: the later as bars, the earlier as a
-        black outline, so the change in shape is visible.
+    year : int, optional
+        The year to draw (the latest when neither ``year`` nor ``years`` is given).
+    years : two ints, optional
+        Two years to compare: the later as bars, the earlier as a black outline, so the
+        change in shape is visible.
     time : str
         Year column (used when ``data`` holds several years).
     bin_width, top : int
@@ -245,6 +252,30 @@ def pyramid(
     '人口(人)'
     """
     frame = as_frame(data)
+    levels = _pyramid_levels(frame, x=x, y=y, hue=hue, dictionary=dictionary)
+    chosen = _pyramid_years(frame, time=time, year=year, years=years)
+    n_classes = top // bin_width + 1
+    selected = [frame[frame[time] == v] for v in chosen] if chosen else [frame]
+    counts = [_age_counts(sub, x, y, hue, levels, bin_width, n_classes) for sub in selected]
+    ax = new_axes(ax, figsize=(8, 6))
+    colours = [style.PALETTE[0], style.PALETTE[3]]
+    handles = _draw_pyramid(ax, counts, chosen, colours, levels)
+    _label_pyramid(
+        ax, frame, counts[-1], x=x, y=y, bin_width=bin_width, top=top, dictionary=dictionary
+    )
+    _name_pyramid_sides(ax, levels, colours)
+    if chosen:
+        span = "と".join(f"{v:.0f}年度" for v in chosen)
+        ax.set_title(f"人口ピラミッド({span})")
+    if handles:
+        ax.legend(handles=handles, loc="upper center", ncols=2, bbox_to_anchor=(0.5, 1.0))
+    return _finish(ax, source)
+
+
+def _pyramid_levels(
+    frame: pd.DataFrame, *, x: str | None, y: str, hue: str, dictionary: Any
+) -> list[Any]:
+    """Check the columns; return the two groups of ``hue`` (left, right)."""
     require_kind(frame, y, "y", ("age", "quantity"), dictionary)
     check_column(frame, hue, "hue")
     if x is not None:
@@ -256,46 +287,80 @@ def pyramid(
             f"({', '.join(map(str, levels))})あります。\n"
             f"A pyramid needs a hue column with two levels; '{hue}' has {len(levels)}."
         )
-    years: list[Any] = []
-    if time in frame.columns:
-        available = sorted(frame[time].dropna().unique())
-        wanted = [available[-1]] if year is None else list(np.atleast_1d(year))
-        for value in wanted:
-            if value not in available:
-                raise ParameterError(
-                    f"{value} 年度のデータはありません。ある年度: "
-                    f"{', '.join(f'{v:.0f}' for v in available)}\n"
-                    f"There is no year {value} in '{time}'. Years in the data: {available}"
-                )
-        if len(wanted) > 2:
-            raise ParameterError(
-                "重ねて描ける年度は2つまでです。 / Pass one year or a list of two years."
-            )
-        years = sorted(wanted)
-    elif year is not None:
-        check_column(frame, time, "time")
-    ax = new_axes(ax, figsize=(8, 6))
-    n_classes = top // bin_width + 1
-    edges = np.arange(n_classes + 1) - 0.5
+    return levels
 
-    def counts(sub: pd.DataFrame) -> np.ndarray:
-        cls = np.minimum(sub[y].to_numpy(dtype=float) // bin_width, n_classes - 1)
-        weights = sub[x].to_numpy(dtype=float) if x is not None else np.ones(len(sub))
-        out = np.zeros((2, n_classes))
-        for i, level in enumerate(levels):
-            mask = (sub[hue] == level).to_numpy() & np.isfinite(cls)
-            out[i] = np.bincount(cls[mask].astype(int), weights[mask], minlength=n_classes)
-        return out
 
-    selected = [frame[frame[time] == yr] for yr in years] if years else [frame]
-    main = counts(selected[-1])
-    before = counts(selected[0]) if len(selected) == 2 else None
-    colours = [style.PALETTE[0], style.PALETTE[3]]
+def _pyramid_years(
+    frame: pd.DataFrame, *, time: str, year: Any, years: Sequence[int] | None
+) -> list[Any]:
+    """The one or two years to draw, sorted ([] when ``data`` has no time column)."""
+    if year is not None and years is not None:
+        raise ParameterError(
+            "引数 'year'(1つの年度)と 'years'(2つの年度)は、どちらか一方だけを指定してください。\n"
+            "Pass either 'year' (one year) or 'years' (two years), not both."
+        )
+    if year is not None and np.ndim(year) > 0:
+        warnings.warn(
+            "pyramid: 2つの年度は year ではなく years=[...] で指定してください。"
+            "year にリストを渡す書き方は次の版で使えなくなるので、書きかえてください。\n"
+            "pyramid: pass two years as years=[...]; a list in 'year' will be removed in the "
+            "next release.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        year, years = None, list(year)
+    if time not in frame.columns:
+        if year is not None or years is not None:
+            check_column(frame, time, "time")
+        return []
+    available = sorted(frame[time].dropna().unique())
+    wanted = [year] if year is not None else list(years) if years is not None else available[-1:]
+    missing = [v for v in wanted if v not in available]
+    if missing:
+        raise ParameterError(
+            f"{missing[0]} 年度のデータはありません。ある年度: "
+            f"{', '.join(f'{v:.0f}' for v in available)}\n"
+            f"There is no year {missing[0]} in '{time}'. Years in the data: {available}"
+        )
+    if not 1 <= len(wanted) <= 2:
+        raise ParameterError(
+            "引数 'years' には年度を2つまで指定してください。 / Pass one or two years in 'years'."
+        )
+    return sorted(wanted)
+
+
+def _age_counts(
+    sub: pd.DataFrame,
+    x: str | None,
+    y: str,
+    hue: str,
+    levels: list[Any],
+    bin_width: int,
+    n_classes: int,
+) -> np.ndarray:
+    """People (or the sum of ``x``) per age class, one row per group of ``hue``."""
+    cls = np.minimum(sub[y].to_numpy(dtype=float) // bin_width, n_classes - 1)
+    weights = sub[x].to_numpy(dtype=float) if x is not None else np.ones(len(sub))
+    out = np.zeros((2, n_classes))
+    for i, level in enumerate(levels):
+        mask = (sub[hue] == level).to_numpy() & np.isfinite(cls)
+        out[i] = np.bincount(cls[mask].astype(int), weights[mask], minlength=n_classes)
+    return out
+
+
+def _draw_pyramid(
+    ax: Axes, counts: list[np.ndarray], years: list[Any], colours: list[str], levels: list[Any]
+) -> list[Any]:
+    """Bars for the later year, an outline for the earlier one; return the legend handles."""
+    main = counts[-1]
+    before = counts[0] if len(counts) == 2 else None
+    n_classes = main.shape[1]
     pos = np.arange(n_classes)
     ax.barh(pos, -main[0], height=0.9, color=colours[0], label=str(levels[0]))
     ax.barh(pos, main[1], height=0.9, color=colours[1], label=str(levels[1]))
     handles: list[Any] = []
     if before is not None:
+        edges = np.arange(n_classes + 1) - 0.5
         kw = {"orientation": "horizontal", "color": "black", "linewidth": 1.8, "baseline": 0}
         ax.stairs(-before[0], edges, **kw)
         ax.stairs(before[1], edges, **kw)
@@ -307,13 +372,33 @@ def pyramid(
     ax.set_xlim(-peak * 1.12, peak * 1.12)
     ax.set_ylim(-0.6, n_classes - 0.4 + (1.6 if handles else 0.9))
     ax.axvline(0, color="#444444", linewidth=0.8)
+    return handles
+
+
+def _label_pyramid(
+    ax: Axes,
+    frame: pd.DataFrame,
+    main: np.ndarray,
+    *,
+    x: str | None,
+    y: str,
+    bin_width: int,
+    top: int,
+    dictionary: Any,
+) -> None:
+    """Age classes on the y axis, people (in 人 or 万人) on the x axis."""
+    n_classes = main.shape[1]
     names = [f"{i * bin_width}〜{i * bin_width + bin_width - 1}" for i in range(n_classes - 1)]
-    ax.set_yticks(pos, [*names, f"{top}以上"])
+    ax.set_yticks(np.arange(n_classes), [*names, f"{top}以上"])
     ax.grid(axis="y", visible=False)
     unit = "人" if x is None else _unit(frame, x, dictionary)
     shown = format_axis(ax.xaxis, unit, main, absolute=True)
     ax.set_xlabel(_value_label(frame, x, shown, dictionary) if x is not None else f"人口({shown})")
     ax.set_ylabel(axis_label(y, dictionary))
+
+
+def _name_pyramid_sides(ax: Axes, levels: list[Any], colours: list[str]) -> None:
+    """Write each group's name above its side, in its colour."""
     for side, (level, colour) in enumerate(zip(levels, colours, strict=True)):
         ax.text(
             0.02 if side == 0 else 0.98,
@@ -325,21 +410,16 @@ def pyramid(
             color=colour,
             fontsize="large",
         )
-    if years:
-        span = "と".join(f"{v:.0f}年度" for v in years)
-        ax.set_title(f"人口ピラミッド({span})")
-    if handles:
-        ax.legend(handles=handles, loc="upper center", ncols=2, bbox_to_anchor=(0.5, 1.0))
-    return _finish(ax, source)
 
 
 # --------------------------------------------------------------------------------------------
 # Trend over years
 # --------------------------------------------------------------------------------------------
+@renamed_parameters(x="time")
 def trend(
     data: pd.DataFrame,
     *,
-    x: str,
+    time: str = "fiscal_year",
     y: str | None = None,
     hue: str | None = None,
     estimator: str | None = None,
@@ -351,8 +431,8 @@ def trend(
 
     Parameters
     ----------
-    x : str
-        Year column (年度, 年, or dates).
+    time : str
+        Time column, drawn along the x axis: fiscal years (the default), years or dates.
     y : str, optional
         Quantity column. Without it the rows per year are counted (people, households ...).
     hue : str, optional
@@ -370,15 +450,15 @@ def trend(
     Examples
     --------
     >>> frame = pd.DataFrame({"fiscal_year": [2020, 2021, 2022], "population": [1200, 1180, 1150]})
-    >>> trend(frame, x="fiscal_year", y="population").get_ylabel()
+    >>> trend(frame, time="fiscal_year", y="population").get_ylabel()
     '人口(人)'
     """
     frame = as_frame(data)
-    require_kind(frame, x, "x", ("time",), dictionary)
+    require_kind(frame, time, "time", ("time",), dictionary)
     if y is not None:
         require_kind(frame, y, "y", ("quantity", "age"), dictionary)
     _check_hue(frame, hue, dictionary)
-    keys = [x] + ([hue] if hue is not None else [])
+    keys = [time] + ([hue] if hue is not None else [])
     palette = hue_palette(frame, hue) if hue is not None else None
     ax = new_axes(ax)
     band = y is not None and estimator == "mean" and frame.duplicated(keys).any()
@@ -392,7 +472,7 @@ def trend(
         values = plotted[column].to_numpy()
     _sns().lineplot(
         data=plotted,
-        x=x,
+        x=time,
         y=column,
         hue=hue,
         palette=palette,
@@ -400,12 +480,14 @@ def trend(
         errorbar=("se", 1.96) if band else None,
         ax=ax,
     )
-    if column_kind(frame, x, dictionary) == "time" and pd.api.types.is_numeric_dtype(frame[x]):
-        _year_ticks(ax.xaxis, frame[x].unique())
-    elif pd.api.types.is_datetime64_any_dtype(frame[x]):
+    if column_kind(frame, time, dictionary) == "time" and pd.api.types.is_numeric_dtype(
+        frame[time]
+    ):
+        _year_ticks(ax.xaxis, frame[time].unique())
+    elif pd.api.types.is_datetime64_any_dtype(frame[time]):
         _month_ticks(ax.xaxis)
     shown = format_axis(ax.yaxis, _unit(frame, y, dictionary), values)
-    ax.set_xlabel(axis_label(x, dictionary))
+    ax.set_xlabel(axis_label(time, dictionary))
     ax.set_ylabel(_value_label(frame, column, shown, dictionary, prefix))
     if band:
         ax.set_title("平均(帯は95%信頼区間)", fontsize=style.CONTEXTS["projector"]["tick"])
@@ -659,7 +741,7 @@ def distribution(
     )
     unit = _unit(frame, x, dictionary)
     shown = format_axis(ax.xaxis, unit, values)
-    ax.set_xlabel(axis_label(x, dictionary, unit=shown))
+    ax.set_xlabel(axis_label(x, dictionary, measure_unit=shown))
     if hue is None:
         counts = [p.get_height() for p in ax.patches]
         y_shown = format_axis(ax.yaxis, count_unit, counts)
@@ -759,8 +841,8 @@ def relation(
     )
     xs = format_axis(ax.xaxis, _unit(frame, x, dictionary), finite(frame[x]))
     ys = format_axis(ax.yaxis, _unit(frame, y, dictionary), finite(frame[y]))
-    ax.set_xlabel(axis_label(x, dictionary, unit=xs))
-    ax.set_ylabel(axis_label(y, dictionary, unit=ys))
+    ax.set_xlabel(axis_label(x, dictionary, measure_unit=xs))
+    ax.set_ylabel(axis_label(y, dictionary, measure_unit=ys))
     if hue is not None:
         _sns().move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax.get_legend().set_title(axis_label(hue, dictionary))
@@ -952,33 +1034,89 @@ def auto(
     choice = choose(frame, x=x, y=y, hue=hue, dictionary=dictionary)
     if explain:
         print(choice.reason)
-    common = {"ax": ax, "dictionary": dictionary, "source": source}
-    chart = choice.chart
-    if chart == "pyramid":
-        out = pyramid(frame, y=x, hue=hue, **common)
-    elif chart == "trend":
-        repeated = y is not None and frame.duplicated([x] + ([hue] if hue else [])).any()
-        out = trend(frame, x=x, y=y, hue=hue, estimator="mean" if repeated else None, **common)
-    elif chart == "composition":
-        out = composition(frame, x=x, hue=y, normalize=True, **common)
-    elif chart == "map":
-        from ebpmkit import maps
-
-        level = "chome" if x == "chome_code" else "district"
-        estimator = "mean" if y is not None and frame.duplicated([x]).any() else None
-        out = maps.choropleth(
-            frame, value=y, area=x, level=level, estimator=estimator, profile=profile, **common
-        )
-    elif chart == "compare":
-        out = compare(frame, x=x, y=y, hue=hue, **common)
-    elif chart == "distribution":
-        out = distribution(frame, x=x, hue=hue, **common)
-    elif chart == "distribution_by":
-        out = distribution(frame, x=x, hue=y, **common)
-    else:
-        out = relation(frame, x=x, y=y, hue=hue, **common)
+    common = {"ax": ax, "dictionary": dictionary, "source": source, "profile": profile}
+    out = AUTO_CHARTS[choice.chart](frame, x, y, hue, **common)
     out._ebpmkit_choice = choice
     return out
+
+
+# How auto() draws each chart its rules can choose: the roles x, y and hue of auto's columns
+# are handed to the chart's own parameters. A chart kind is added with its function, a Rule
+# and an entry here; the check below stops the import if a rule names a chart with no entry.
+def _auto_pyramid(frame, x, y, hue, *, profile, **common):
+    return pyramid(frame, y=x, hue=hue, **common)
+
+
+def _auto_trend(frame, x, y, hue, *, profile, **common):
+    repeated = y is not None and frame.duplicated([x] + ([hue] if hue else [])).any()
+    return trend(frame, time=x, y=y, hue=hue, estimator="mean" if repeated else None, **common)
+
+
+def _auto_composition(frame, x, y, hue, *, profile, **common):
+    return composition(frame, x=x, hue=y, normalize=True, **common)
+
+
+def _auto_map(frame, x, y, hue, *, profile, **common):
+    from ebpmkit import maps  # maps imports charts' helpers, so import it when first drawn
+
+    level = "chome" if x == "chome_code" else "district"
+    estimator = "mean" if y is not None and frame.duplicated([x]).any() else None
+    return maps.choropleth(
+        frame, value=y, area=x, level=level, estimator=estimator, profile=profile, **common
+    )
+
+
+def _auto_compare(frame, x, y, hue, *, profile, **common):
+    return compare(frame, x=x, y=y, hue=hue, **common)
+
+
+def _auto_distribution(frame, x, y, hue, *, profile, **common):
+    return distribution(frame, x=x, hue=hue, **common)
+
+
+def _auto_distribution_by(frame, x, y, hue, *, profile, **common):
+    return distribution(frame, x=x, hue=y, **common)
+
+
+def _auto_relation(frame, x, y, hue, *, profile, **common):
+    return relation(frame, x=x, y=y, hue=hue, **common)
+
+
+#: Chart name (as in :data:`RULES`) -> how :func:`auto` draws it.
+AUTO_CHARTS: dict[str, Callable[..., Axes]] = {
+    "pyramid": _auto_pyramid,
+    "trend": _auto_trend,
+    "composition": _auto_composition,
+    "map": _auto_map,
+    "compare": _auto_compare,
+    "distribution": _auto_distribution,
+    "distribution_by": _auto_distribution_by,
+    "relation": _auto_relation,
+}
+
+
+def check_rules(rules: Sequence[Rule], charts: Mapping[str, Callable[..., Axes]]) -> None:
+    """Fail if a rule names a chart that ``charts`` cannot draw, or a chart has no rule.
+
+    Examples
+    --------
+    >>> check_rules(RULES, AUTO_CHARTS)
+    >>> check_rules([Rule("time", None, None, "sparkline", "…")], AUTO_CHARTS)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: charts.RULES names charts that auto() cannot draw: sparkline ...
+    """
+    named = {rule.chart for rule in rules}
+    missing, unused = sorted(named - set(charts)), sorted(set(charts) - named)
+    if missing or unused:
+        raise RuntimeError(
+            f"charts.RULES names charts that auto() cannot draw: {', '.join(missing) or '-'}; "
+            f"charts in AUTO_CHARTS that no rule chooses: {', '.join(unused) or '-'}. "
+            "Add the chart to AUTO_CHARTS and a Rule to RULES together."
+        )
+
+
+check_rules(RULES, AUTO_CHARTS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1006,7 +1144,7 @@ def save(fig: Figure | Axes, path: str | Path, *, dpi: int = 300) -> Path:
     Examples
     --------
     >>> ax = trend(pd.DataFrame({"fiscal_year": [2020, 2021], "population": [100, 98]}),
-    ...            x="fiscal_year", y="population")
+    ...            time="fiscal_year", y="population")
     >>> save(ax, "/tmp/trend.pdf").name
     'trend.pdf'
     """

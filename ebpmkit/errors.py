@@ -6,8 +6,10 @@ message alone tells the reader how to fix the call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 __all__ = [
     "CacheError",
@@ -16,7 +18,10 @@ __all__ = [
     "ProfileError",
     "check_choice",
     "check_range",
+    "renamed_parameters",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class EbpmkitError(Exception):
@@ -88,3 +93,51 @@ def check_range(
             f"The '{name}' parameter must be in the range {left}{lo}, {hi}], got {value!r} instead."
         )
     return value
+
+
+def renamed_parameters(**renames: str) -> Callable[[F], F]:
+    """Accept old keyword names for one release, with a Japanese deprecation warning.
+
+    ``renamed_parameters(x="time")`` lets ``f(x=...)`` keep working as ``f(time=...)`` and
+    warns (FutureWarning, which users see, unlike DeprecationWarning). Passing both names is
+    an error, since the call would be ambiguous.
+
+    Examples
+    --------
+    >>> @renamed_parameters(by="time")
+    ... def plot(*, time="fiscal_year"):
+    ...     return time
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     plot(by="month")
+    'month'
+    >>> "'by' は 'time' に名前が変わりました" in str(caught[0].message)
+    True
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs:
+                    raise ParameterError(
+                        f"引数 '{old}' と '{new}' は同じものです。'{new}' だけを指定してください。\n"
+                        f"The '{old}' and '{new}' parameters are the same; pass only '{new}'."
+                    )
+                warnings.warn(
+                    f"{func.__name__}: 引数 '{old}' は '{new}' に名前が変わりました。"
+                    f"'{old}' は次の版で使えなくなるので、{new}=... と書いてください。\n"
+                    f"{func.__name__}: the '{old}' parameter is now '{new}'; '{old}' will be "
+                    "removed in the next release.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

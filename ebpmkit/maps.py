@@ -45,7 +45,7 @@ from ebpmkit._labels import (
     lookup,
 )
 from ebpmkit._plotting import add_source, as_frame, new_axes
-from ebpmkit.errors import ParameterError, check_choice, check_range
+from ebpmkit.errors import ParameterError, check_choice, check_range, renamed_parameters
 
 __all__ = [
     "MISSING_LABEL",
@@ -783,11 +783,12 @@ def choropleth(
     return ax
 
 
+@renamed_parameters(by="time")
 def small_multiples(
     data: pd.DataFrame,
     *,
     value: str | None = None,
-    by: str = "fiscal_year",
+    time: str = "fiscal_year",
     area: str = "district_code",
     years: Sequence[Any] | None = None,
     level: str | None = None,
@@ -803,14 +804,14 @@ def small_multiples(
     dictionary: Any = None,
     source: str | None = SOURCE_NOTE,
 ) -> Figure:
-    """One map per year (or per value of ``by``), all with the same classes and colours.
+    """One map per year (or per value of ``time``), all with the same classes and colours.
 
     Parameters
     ----------
-    by : str
-        Column that splits the maps (years by default).
+    time : str
+        Column that splits the maps: fiscal years by default, or any other time column.
     years : sequence, optional
-        Which values of ``by`` to draw, in order (all by default).
+        Which values of ``time`` to draw, in order (all by default).
     ncols : int
         Maps per row.
     value, area, level, estimator, scheme, k, breaks, suppressed, cmap, profile, boundaries
@@ -830,26 +831,26 @@ def small_multiples(
     ['2020年度', '2024年度']
     """
     frame = as_frame(data)
-    check_column(frame, by, "by")
+    check_column(frame, time, "time")
     check_column(frame, area, "area")
     if value is not None:
         check_column(frame, value, "value")
     check_range("ncols", ncols, low=1, high=8, kind=int)
     if level is None:
         level = {"chome_code": "chome", "area": "area"}.get(area, "district")
-    available = sorted(frame[by].dropna().unique())
+    available = sorted(frame[time].dropna().unique())
     panels = list(years) if years is not None else available
     for p in panels:
         if p not in available:
             raise ParameterError(
-                f"列 '{by}' に {p} はありません。ある値: {', '.join(map(str, available))}\n"
-                f"'{by}' has no value {p}. Values: {available}"
+                f"列 '{time}' に {p} はありません。ある値: {', '.join(map(str, available))}\n"
+                f"'{time}' has no value {p}. Values: {available}"
             )
     collection = _collection(boundaries, profile, level)
     known = [str(f["properties"].get("code")) for f in collection["features"]]
     per_panel = []
     for p in panels:
-        values, hidden = _per_area(frame[frame[by] == p], value, area, estimator, suppressed)
+        values, hidden = _per_area(frame[frame[time] == p], value, area, estimator, suppressed)
         _check_codes(values, hidden, known, area)
         per_panel.append((p, values.drop(index=list(hidden), errors="ignore"), hidden))
     label, unit = _value_title(frame, value, dictionary)
@@ -861,7 +862,7 @@ def small_multiples(
         nrows, ncols, figsize=(3.4 * ncols + 2.6, 3.4 * nrows + 0.6), squeeze=False
     )
     missing_any = masked_any = False
-    timeish = by in _YEAR_COLUMNS and all(isinstance(p, int | float | np.number) for p in panels)
+    timeish = time in _YEAR_COLUMNS and all(isinstance(p, int | float | np.number) for p in panels)
     for ax, (p, values, hidden) in zip(axes.ravel(), per_panel, strict=False):
         missing, masked = _draw(ax, collection, values, hidden, classes, False)
         _outline(ax, profile, boundaries, level)

@@ -132,7 +132,7 @@ def test_labels_from_the_built_in_dictionary():
 def test_labels_from_a_dataset_or_a_dictionary_frame(town):
     assert charts.axis_label("age", town) == "年齢(歳)"
     assert charts.axis_label("salary", MONEY) == "給与収入(円)"
-    assert charts.axis_label("salary", MONEY, unit="万円") == "給与収入(万円)"
+    assert charts.axis_label("salary", MONEY, measure_unit="万円") == "給与収入(万円)"
     assert lookup("salary", MONEY) == ("給与収入", "円")
 
 
@@ -151,7 +151,7 @@ def test_chart_axes_carry_labels_units_and_note():
     ax = charts.pyramid(frame, year=2022)
     assert ax.get_ylabel() == "年齢(歳)" and ax.get_xlabel() == "人口(人)"
     assert ax.get_title(loc="left") == "人口ピラミッド(2022年度)"
-    ax = charts.trend(frame, x="fiscal_year")
+    ax = charts.trend(frame, time="fiscal_year")
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("年度", "人数(人)")
     ax = charts.compare(frame, x="area", y="age")
     assert ax.get_ylabel() == "年齢の平均(歳)"
@@ -161,7 +161,7 @@ def test_chart_axes_carry_labels_units_and_note():
 
 def test_money_is_shown_in_man_yen():
     frame = pd.DataFrame({"fiscal_year": YEARS, "salary": [3_800_000, 4_100_000, 4_500_000]})
-    ax = charts.trend(frame, x="fiscal_year", y="salary", dictionary=MONEY)
+    ax = charts.trend(frame, time="fiscal_year", y="salary", dictionary=MONEY)
     assert ax.get_ylabel() == "給与収入(万円)"
     ax.figure.canvas.draw()
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
@@ -219,7 +219,7 @@ def test_helpers_on_the_town(town, tmp_path):
     ry = town.resident_years
     last = int(ry["fiscal_year"].max())
     now = ry[ry["fiscal_year"] == last]
-    ax = charts.pyramid(ry, year=[int(ry["fiscal_year"].min()), last], dictionary=town)
+    ax = charts.pyramid(ry, years=[int(ry["fiscal_year"].min()), last], dictionary=town)
     assert len(ax.get_legend().get_texts()) == 2
     ax = charts.composition(ry, x="fiscal_year", hue="area", normalize=True)
     heights = np.array([p.get_height() for p in ax.patches]).reshape(3, -1).sum(axis=0)
@@ -234,10 +234,10 @@ def test_helpers_on_the_town(town, tmp_path):
 
 def test_trend_mean_has_a_band():
     frame = people()
-    ax = charts.trend(frame, x="fiscal_year", y="age", estimator="mean")
+    ax = charts.trend(frame, time="fiscal_year", y="age", estimator="mean")
     assert ax.get_ylabel() == "年齢の平均(歳)"
     assert ax.collections  # the confidence band
-    total = charts.trend(frame, x="fiscal_year", y="age", estimator="sum")
+    total = charts.trend(frame, time="fiscal_year", y="age", estimator="sum")
     assert total.get_ylabel() == "年齢の合計(歳)"
 
 
@@ -246,7 +246,7 @@ def test_trend_mean_has_a_band():
 # --------------------------------------------------------------------------------------------
 def test_missing_column_lists_the_columns():
     with pytest.raises(ParameterError) as err:
-        charts.trend(people(), x="year")
+        charts.trend(people(), time="year")
     message = str(err.value)
     assert message.startswith("列 'year' はデータにありません")
     assert "使える列: fiscal_year, person_id, age, sex" in message
@@ -261,7 +261,7 @@ def test_text_for_a_quantity_is_refused():
 
 def test_time_axis_must_be_time():
     with pytest.raises(ParameterError, match="時点"):
-        charts.trend(people(), x="area")
+        charts.trend(people(), time="area")
 
 
 def test_identifier_is_not_a_quantity():
@@ -271,15 +271,15 @@ def test_identifier_is_not_a_quantity():
 
 def test_repeated_rows_need_an_estimator():
     with pytest.raises(ParameterError, match="estimator='sum'"):
-        charts.trend(people(), x="fiscal_year", y="age")
+        charts.trend(people(), time="fiscal_year", y="age")
     with pytest.raises(ParameterError, match="estimator"):
-        charts.trend(people(), x="fiscal_year", y="age", estimator="max")
+        charts.trend(people(), time="fiscal_year", y="age", estimator="max")
 
 
 def test_too_many_colours():
     frame = people().assign(group=[f"G{i % 12}" for i in range(60)])
     with pytest.raises(ParameterError, match="8 個を超えて"):
-        charts.trend(frame, x="fiscal_year", hue="group")
+        charts.trend(frame, time="fiscal_year", hue="group")
 
 
 def test_pyramid_checks():
@@ -291,7 +291,7 @@ def test_pyramid_checks():
 
 def test_data_must_be_a_frame():
     with pytest.raises(ParameterError, match="DataFrame"):
-        charts.trend([1, 2, 3], x="fiscal_year")
+        charts.trend([1, 2, 3], time="fiscal_year")
 
 
 def test_save_formats_and_errors(tmp_path):
@@ -309,7 +309,37 @@ def test_save_formats_and_errors(tmp_path):
 def test_trend_over_months_reads_japanese_dates():
     months = pd.date_range("2020-07-01", periods=18, freq="MS")
     frame = pd.DataFrame({"month": months, "local_spending": np.arange(18) * 1000 + 150_000})
-    ax = charts.trend(frame, x="month", y="local_spending")
+    ax = charts.trend(frame, time="month", y="local_spending")
     ax.figure.canvas.draw()
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert labels and all("年" in t and t.endswith("月") for t in labels)
+
+
+@pytest.mark.parametrize(
+    ("draw", "old", "new"),
+    [
+        (lambda f, **kw: charts.trend(f, **kw), {"x": "fiscal_year"}, {"time": "fiscal_year"}),
+        (lambda f, **kw: charts.pyramid(f, **kw), {"year": [2020, 2021]}, {"years": [2020, 2021]}),
+    ],
+)
+def test_old_parameter_names_still_work_for_one_release_with_a_japanese_warning(draw, old, new):
+    frame = pd.DataFrame(
+        {
+            "fiscal_year": [2020, 2020, 2021, 2021],
+            "age": [30, 70, 31, 71],
+            "sex": ["男性", "女性"] * 2,
+        }
+    )
+    with pytest.warns(FutureWarning, match="次の版で使えなくなる"):
+        before = draw(frame, **old)
+    after = draw(frame, **new)
+    assert before.get_xlabel() == after.get_xlabel() and before.get_title() == after.get_title()
+    with pytest.raises(ParameterError, match="だけを指定"):
+        charts.trend(frame, x="fiscal_year", time="fiscal_year")
+
+
+def test_every_rule_names_a_chart_auto_can_draw():
+    assert {rule.chart for rule in charts.RULES} == set(charts.AUTO_CHARTS)
+    bad = (*charts.RULES, charts.Rule("time", None, None, "sparkline", "…"))
+    with pytest.raises(RuntimeError, match="sparkline"):
+        charts.check_rules(bad, charts.AUTO_CHARTS)

@@ -167,7 +167,7 @@ def test_missing_values_are_left_out_and_said():
 # --------------------------------------------------------------------------------------------
 def test_before_after_without_unit_is_welch():
     frame = small_panel()
-    res = evaluate.before_after(frame, y="y", time="t", period=(2013, 2015), level=0.9)
+    res = evaluate.before_after(frame, y="y", time="t", period=(2013, 2015), confidence=0.9)
     after = frame.loc[frame["t"] >= 2013, "y"]
     prior = frame.loc[frame["t"] < 2013, "y"]
     test = stats.ttest_ind(after, prior, equal_var=False)
@@ -249,7 +249,7 @@ def test_reading_of_an_interval_across_zero():
 def test_plot_trends_marks_the_start_and_the_source(voucher):
     panel, _ = voucher
     ax = evaluate.plot_trends(
-        panel, y="local_spending", time="month", group="buyer", event="2021-07-01"
+        panel, y="local_spending", time="month", hue="buyer", event="2021-07-01"
     )
     assert len(ax.get_lines()) == 3  # two groups and the start line
     assert ax.get_xlabel() == "月"
@@ -264,7 +264,7 @@ def test_plot_trends_marks_the_start_and_the_source(voucher):
 def test_plot_trends_shades_a_period_and_uses_a_given_axes():
     frame = small_panel()
     fig, ax = plt.subplots()
-    out = evaluate.plot_trends(frame, y="y", time="t", group="treated", ax=ax, event=(2013, 2015))
+    out = evaluate.plot_trends(frame, y="y", time="t", hue="treated", ax=ax, event=(2013, 2015))
     assert out is ax
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["はい", "いいえ"]
     assert any("事業期間" == t.get_text() for t in ax.get_legend().get_texts())
@@ -279,7 +279,7 @@ def test_missing_column_lists_the_columns():
         evaluate.did(frame, y="spend", unit="unit", time="t", treated="treated", post="post")
     assert_bilingual(excinfo, "'spend'", "unit, t, treated, post, y")
     with pytest.raises(ParameterError) as excinfo:
-        evaluate.plot_trends(frame, y="y", time="month", group="treated")
+        evaluate.plot_trends(frame, y="y", time="month", hue="treated")
     assert_bilingual(excinfo, "'month'")
 
 
@@ -342,7 +342,7 @@ def test_period_outside_the_data_and_bad_level():
     assert_bilingual(excinfo, "日付", "'2021-07-01'")
     assert evaluate.before_after(dated, y="y", time="t", period="2013-04-01").n_obs == len(frame)
     with pytest.raises(ParameterError) as excinfo:
-        evaluate.before_after(frame, y="y", time="t", period=2013, level=95)
+        evaluate.before_after(frame, y="y", time="t", period=2013, confidence=95)
     assert_bilingual(excinfo, "0.95")
 
 

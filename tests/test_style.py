@@ -63,10 +63,10 @@ def _draw_everything(tmp_path: Path) -> list[plt.Figure]:
     )
     one_year = people[people["fiscal_year"] == 2024]
     axes = [
-        charts.pyramid(people, year=[2020, 2024]),
-        charts.trend(people, x="fiscal_year", hue="sex"),
+        charts.pyramid(people, years=[2020, 2024]),
+        charts.trend(people, time="fiscal_year", hue="sex"),
         charts.trend(
-            people, x="fiscal_year", y="給与収入", estimator="mean", dictionary=dictionary
+            people, time="fiscal_year", y="給与収入", estimator="mean", dictionary=dictionary
         ),
         charts.composition(people, x="fiscal_year", hue="area", normalize=True),
         charts.composition(people, x="area", hue="sex"),
