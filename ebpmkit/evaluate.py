@@ -336,6 +336,58 @@ def before_after(
     frame = _prepare(data, {"y": y, "time": time, "unit": unit}, period=period, before=before)
     confidence = _check_level(confidence)
     yv = _numeric_y(frame, y)
+    (after_mask, after_text), (before_mask, before_text) = _two_periods(frame, time, period, before)
+    label, unit_of_y = _label_unit(y, dictionary, y_unit)
+    notes = _dropped_note(data, frame)
+    if unit is None:
+        est, se, df, lo, hi = _welch(yv[after_mask], yv[before_mask], confidence)
+        m1, m0 = float(yv[after_mask].mean()), float(yv[before_mask].mean())
+        n_obs = n_units = int(after_mask.sum() + before_mask.sum())
+    else:
+        keys = frame[unit].to_numpy()
+        after = pd.Series(yv[after_mask]).groupby(keys[after_mask]).mean()
+        prior = pd.Series(yv[before_mask]).groupby(keys[before_mask]).mean()
+        both = after.index.intersection(prior.index)
+        if len(both) < 2:
+            raise ParameterError(
+                f"両方の期間に観測がある単位('{unit}')が{len(both)}個しかありません。"
+                "単位ごとの変化を比べるには2個以上必要です。\n"
+                f"Only {len(both)} units ('{unit}') are observed in both periods; at least 2 are needed."
+            )
+        a, b = after.loc[both].to_numpy(), prior.loc[both].to_numpy()
+        est, se, df, lo, hi = _paired(a, b, confidence)
+        m1, m0 = float(a.mean()), float(b.mean())
+        used = (after_mask | before_mask) & np.isin(keys, both.to_numpy())
+        n_obs, n_units = int(used.sum()), len(both)
+        lone = len(after.index.union(prior.index)) - len(both)
+        if lone:
+            notes += (f"片方の期間にしか観測がない{lone:,}単位は除きました。",)
+    return EffectEstimate(
+        estimate=est,
+        std_error=se,
+        ci_low=lo,
+        ci_high=hi,
+        n_obs=n_obs,
+        n_units=n_units,
+        method=_METHODS["before_after"] + ("(同じ単位どうし)" if unit is not None else ""),
+        assumption=ASSUMPTIONS["before_after"],
+        kind="before_after",
+        confidence=confidence,
+        df=df,
+        y=y,
+        y_label=label,
+        y_unit=unit_of_y,
+        per=_per(unit, time, dictionary),
+        groups=(after_text, before_text),
+        means=(m1, m0),
+        notes=notes,
+    )
+
+
+def _two_periods(
+    frame: pd.DataFrame, time: str, period: Any, before: Any
+) -> tuple[tuple[np.ndarray, str], tuple[np.ndarray, str]]:
+    """Rows of the policy period and of the period before it, each with its text."""
     after_mask, after_text = _period_mask(frame, time, period, "period")
     if before is None:
         before_mask = _before_default(frame, time, period, after_mask)
@@ -359,55 +411,7 @@ def before_after(
                 "比べるには各期間に2行以上必要です。期間の指定を確かめてください。\n"
                 f"The '{name}' period has {int(mask.sum())} rows; each period needs at least 2."
             )
-    label, unit_of_y = _label_unit(y, dictionary, y_unit)
-    groups = (f"{after_text}", f"{before_text}")
-    notes = _dropped_note(data, frame)
-    if unit is None:
-        est, se, df, lo, hi = _welch(yv[after_mask], yv[before_mask], confidence)
-        m1, m0 = float(yv[after_mask].mean()), float(yv[before_mask].mean())
-        n_obs = n_units = int(after_mask.sum() + before_mask.sum())
-    else:
-        keys = frame[unit].to_numpy()
-        after = pd.Series(yv[after_mask]).groupby(keys[after_mask]).mean()
-        prior = pd.Series(yv[before_mask]).groupby(keys[before_mask]).mean()
-        both = after.index.intersection(prior.index)
-        if len(both) < 2:
-            raise ParameterError(
-                f"両方の期間に観測がある単位('{unit}')が{len(both)}個しかありません。"
-                "単位ごとの変化を比べるには2個以上必要です。\n"
-                f"Only {len(both)} units ('{unit}') are observed in both periods; at least 2 are needed."
-            )
-        change = after.loc[both].to_numpy() - prior.loc[both].to_numpy()
-        est = float(change.mean())
-        se = float(change.std(ddof=1) / math.sqrt(len(change)))
-        df = float(len(change) - 1)
-        m1, m0 = float(after.loc[both].mean()), float(prior.loc[both].mean())
-        used = (after_mask | before_mask) & np.isin(keys, both.to_numpy())
-        n_obs, n_units = int(used.sum()), len(both)
-        lone = len(after.index.union(prior.index)) - len(both)
-        if lone:
-            notes += (f"片方の期間にしか観測がない{lone:,}単位は除きました。",)
-        lo, hi = _interval(est, se, df, confidence)
-    return EffectEstimate(
-        estimate=est,
-        std_error=se,
-        ci_low=lo,
-        ci_high=hi,
-        n_obs=n_obs,
-        n_units=n_units,
-        method=_METHODS["before_after"] + ("(同じ単位どうし)" if unit is not None else ""),
-        assumption=ASSUMPTIONS["before_after"],
-        kind="before_after",
-        confidence=confidence,
-        df=df,
-        y=y,
-        y_label=label,
-        y_unit=unit_of_y,
-        per=_per(unit, time, dictionary),
-        groups=groups,
-        means=(m1, m0),
-        notes=notes,
-    )
+    return (after_mask, after_text), (before_mask, before_text)
 
 
 @renamed_parameters(level="confidence")
@@ -1005,6 +1009,18 @@ def _plot_levels(series: pd.Series) -> tuple[list[Any], bool]:
 # --------------------------------------------------------------------------------------------
 # Statistics
 # --------------------------------------------------------------------------------------------
+def _paired(after: np.ndarray, prior: np.ndarray, confidence: float) -> tuple[float, ...]:
+    """The mean change of the same units (a one-sample t test on the changes, by scipy)."""
+    change = after - prior
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # identical changes: see _welch
+        test = stats.ttest_1samp(change, 0.0)
+        interval = test.confidence_interval(confidence)
+    df = float(test.df)
+    se = float(change.std(ddof=1) / math.sqrt(len(change)))
+    return float(change.mean()), se, df, float(interval.low), float(interval.high)
+
+
 def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, ...]:
     """Welch's t test of mean(a) - mean(b), by scipy: estimate, std. error, df, interval."""
     with warnings.catch_warnings():

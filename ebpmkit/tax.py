@@ -970,6 +970,35 @@ class Assessment:
         return np.where(self.income_tax_taxable > 0, rate, 0.0)
 
 
+def _incomes(
+    year: int,
+    rev: np.ndarray,
+    pen_rev: np.ndarray,
+    biz: np.ndarray,
+    old: np.ndarray,
+    child: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Salary income and pension income after their deductions (and the 2020 adjustment)."""
+    sal = _subset(rev > 0, lambda r: _salary_income(r, year), rev)
+    pen = _subset(
+        pen_rev > 0,
+        lambda p, o, other: p - _floor(_pension_deduction(p, year, o, other)),
+        _floor(pen_rev),
+        old,
+        sal + biz,
+    )
+    if year >= 2020:
+        sal = sal - _subset(
+            ((rev > 8_500_000) & child) | ((sal > 0) & (pen > 0)),
+            lambda r, s_, p, c: _income_adjustment(r, s_, p, year, c),
+            rev,
+            sal,
+            pen,
+            child,
+        )
+    return sal, pen
+
+
 def assess(
     income_year: int,
     *,
@@ -1029,24 +1058,8 @@ def assess(
     def full(x: Any) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
-    rev, pen_rev, biz = full(rev), full(pen_rev), _floor(full(biz))
-    sal = _subset(rev > 0, lambda r: _salary_income(r, year), rev)
-    pen = _subset(
-        pen_rev > 0,
-        lambda p, o, other: p - _floor(_pension_deduction(p, year, o, other)),
-        _floor(pen_rev),
-        full(old),
-        sal + biz,
-    )
-    if year >= 2020:
-        sal = sal - _subset(
-            ((rev > 8_500_000) & full(child)) | ((sal > 0) & (pen > 0)),
-            lambda r, s_, p, c: _income_adjustment(r, s_, p, year, c),
-            rev,
-            sal,
-            pen,
-            full(child),
-        )
+    rev, biz = full(rev), _floor(full(biz))
+    sal, pen = _incomes(year, rev, full(pen_rev), biz, full(old), full(child))
     total = sal + pen + biz
 
     deductions = {}
