@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ebpmkit._atomic import write_text_atomic
 from ebpmkit.errors import CacheError, ParameterError
 
 __all__ = [
@@ -182,10 +183,7 @@ def write_dataset(
             "formats": list(formats),
             "files": files,
         }
-        with (tmp / MANIFEST).open("w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
+        write_text_atomic(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         _publish(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,7 +6,7 @@ kernel does that. The job file gives the notebook copy, its working folder, the 
 environment, the time budget (seconds, the whole notebook) and the memory limit.
 
 The memory limit is on resident memory (what a runaway notebook actually takes from the
-machine): a watchdog thread sums the resident set of the kernel's process group from /proc
+machine): a watchdog thread sums the resident set of the kernel's process group (with psutil)
 every 0.1 s and kills the group when it passes the limit. ``RLIMIT_AS`` on the kernel is a
 backstop (the limit plus 8 GiB of address space, because a kernel with pandas and pyarrow
 reserves gigabytes it never touches): it turns a single giant allocation into a MemoryError.
@@ -27,14 +27,14 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
+
+import psutil
 
 __all__ = ["run"]
 
 
 ADDRESS_SPACE_MARGIN = 8 * 1024**3
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _limit_memory(limit: int) -> Any:
@@ -50,21 +50,18 @@ def _limit_memory(limit: int) -> Any:
 
 
 def group_rss(pgid: int) -> int | None:
-    """Resident bytes of every process in the process group ``pgid`` (None without /proc)."""
-    proc = Path("/proc")
-    if not proc.is_dir():
+    """Resident bytes of every process in the process group ``pgid`` (None without groups).
+
+    Processes that end or cannot be read while being counted are skipped.
+    """
+    if not hasattr(os, "getpgid"):  # pragma: no cover - Windows has no process groups
         return None
     total = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
+    for process in psutil.process_iter():
         try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            # fields[0] is the state; pgrp is field 5 of stat, rss (pages) field 24.
-            if int(fields[2]) == pgid:
-                total += int(fields[21]) * PAGE
-        except (OSError, ValueError, IndexError):
+            if os.getpgid(process.pid) == pgid:
+                total += process.memory_info().rss
+        except (psutil.Error, OSError):
             continue
     return total
 
@@ -187,6 +184,9 @@ def main(argv: list[str]) -> int:
         result = run(job)
     except Exception as exc:  # reported to the grader, which makes it a row
         result = {"runner_error": f"{type(exc).__name__}: {exc}"[:500]}
+    # Not ebpmkit._atomic: importing ebpmkit here would run its __init__ (matplotlib, style)
+    # in every runner. The file lives in the job's throwaway folder and is read only after
+    # this process has ended, so the rename alone is enough: never half a JSON file.
     tmp = job["result"] + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(result, handle, ensure_ascii=False)

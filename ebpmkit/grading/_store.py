@@ -2,8 +2,9 @@
 
 The file is ``$EBPMKIT_PROGRESS_DIR/progress.json`` when the variable is set, otherwise
 ``~/.ebpmkit/progress.json`` (on JupyterHub every user has their own home). Updates take an
-advisory lock, read, change and write a temporary file that replaces the old one with
-``os.replace``, so a crash never leaves half a file. A corrupt file is set aside, not lost.
+advisory lock, read, change and write the file with :func:`ebpmkit._atomic.write_text_atomic`
+(a temporary file that replaces the old one), so a crash never leaves half a file. The file
+is private to its user (mode 0o600). A corrupt file is set aside, not lost.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from ebpmkit._atomic import write_text_atomic
 
 __all__ = ["PROGRESS_ENV", "progress_path", "read_progress", "update_progress"]
 
@@ -79,18 +81,10 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def _write(path: Path, data: dict[str, Any]) -> None:
+    # The progress file holds one learner's answers: readable by that learner only.
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    write_text_atomic(path, text, mode=0o600)
 
 
 def update_progress(
@@ -117,5 +111,5 @@ def update_progress(
                 os.replace(path, path.with_name(f"progress.broken-{int(time.time())}.json"))
         change(data)
         data["version"] = VERSION
-        _write_atomic(path, data)
+        _write(path, data)
     return data

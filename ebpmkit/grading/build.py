@@ -25,16 +25,15 @@ import ast
 import copy
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from ebpmkit._atomic import write_text_atomic
 from ebpmkit.errors import EbpmkitError
 from ebpmkit.grading import questions
 from ebpmkit.grading.messages import text
@@ -230,16 +229,10 @@ def _is_pristine(path: Path) -> bool:
     return recorded is not None and recorded == _content_digest(nb)
 
 
-def _write_atomic(path: Path, content: str) -> None:
+def _write_exercise(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    # mkstemp makes the file private; an exercise is read by every learner.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
+    # A new exercise gets the usual permissions (0o666 less the umask): every learner reads it.
+    write_text_atomic(path, content)
 
 
 def _masters(solutions: Path) -> list[Path]:
@@ -282,11 +275,11 @@ def build(
         elif check:
             action = "outdated"
         elif current is None or force or _is_pristine(target):
-            _write_atomic(target, content)
+            _write_exercise(target, content)
             action = "written"
         elif beside:
             target = target.with_name(target.stem + ".new.ipynb")
-            _write_atomic(target, content)
+            _write_exercise(target, content)
             action = "beside"
         else:
             action = "conflict"

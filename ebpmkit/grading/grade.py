@@ -48,7 +48,6 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,6 @@ from tqdm.auto import tqdm
 
 from ebpmkit.errors import ParameterError, check_range
 from ebpmkit.grading.checks import ANSWERS_ENV, STRICT_ENV
-from ebpmkit.grading.messages import STATUS_LABELS
 from ebpmkit.grading.questions import (
     Exercise,
     KeyEntry,
@@ -67,6 +65,7 @@ from ebpmkit.grading.questions import (
     exercise_ids,
     get_exercise,
 )
+from ebpmkit.grading.results import STATUSES, GradeResult, Submission
 
 __all__ = [
     "STATUSES",
@@ -78,49 +77,9 @@ __all__ = [
     "main",
 ]
 
-STATUSES = tuple(STATUS_LABELS)
 RUNNER = Path(__file__).with_name("_runner.py")
 STARTUP_TIMEOUT = 60
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One file handed in: where it is and whose it is."""
-
-    path: Path
-    learner: str
-
-
-@dataclass
-class GradeResult:
-    """The grading of one submission."""
-
-    submission: Submission
-    exercise: str | None
-    status: str
-    detail: str = ""
-    verdicts: dict[str, Verdict] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def total(self) -> float:
-        """Points earned."""
-        return sum(v.points for v in self.verdicts.values())
-
-    @property
-    def max_points(self) -> int:
-        """Points available (0 when the exercise is unknown)."""
-        try:
-            return get_exercise(self.exercise).max_points if self.exercise else 0
-        except ParameterError:
-            return 0
-
-    @property
-    def explanation(self) -> str:
-        """The status in Japanese, with the specifics."""
-        label = STATUS_LABELS.get(self.status, self.status)
-        return f"{label}({self.detail})" if self.detail else label
 
 
 # --- finding submissions and learners ------------------------------------------------------

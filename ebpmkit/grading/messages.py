@@ -95,6 +95,13 @@ MESSAGES: dict[str, str] = {
     "feedback_your_answer": "あなたの答え",
     "feedback_text_answer": "あなたの記述",
     "feedback_synthetic": "データはすべて架空の自治体の合成データです。",
+    "feedback_exercise": "課題{exercise}: {title}",
+    "feedback_exercise_id": "課題{exercise}",
+    "feedback_file": "ファイル: {name}",
+    "feedback_question": "問題",
+    "feedback_outcome": "結果",
+    "feedback_points": "得点",
+    "feedback_hint": "ヒント",
 }
 
 # Short labels for question outcomes (feedback pages, item analysis).

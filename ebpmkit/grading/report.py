@@ -12,18 +12,20 @@ True
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
+from ebpmkit._atomic import write_text_atomic
 from ebpmkit.errors import ParameterError
-from ebpmkit.grading.grade import GradeResult
 from ebpmkit.grading.messages import OUTCOME_LABELS, text
 from ebpmkit.grading.questions import get_exercise
+from ebpmkit.grading.results import GradeResult
 
 __all__ = [
     "feedback_html",
@@ -36,6 +38,8 @@ __all__ = [
 
 # Statuses whose notebook ran, so its questions count in the item analysis.
 RAN = ("ok", "blank", "error", "exited", "crashed", "timeout", "memory")
+# A misconception's hint starts with this; the feedback table's column already says "hint".
+HINT_PREFIX = text("hint_misconception", hint="")
 
 
 def _question_ids(results: Sequence[GradeResult]) -> list[str]:
@@ -213,60 +217,103 @@ def _safe_name(name: str) -> str:
     return cleaned or "learner"
 
 
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The report templates shipped in ``grading/templates/``; every value is escaped."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ebpmkit.grading", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _heading(r: GradeResult) -> str:
+    if not r.exercise:
+        return r.submission.path.name
+    try:
+        title = get_exercise(r.exercise).title
+    except ParameterError:
+        return text("feedback_exercise_id", exercise=r.exercise)
+    return text("feedback_exercise", exercise=r.exercise, title=title)
+
+
+def _feedback_rows(r: GradeResult) -> list[dict[str, object]]:
+    """One row per judged question: the learner's answer and a hint, never the expected one."""
+    if not r.verdicts:
+        return []
+    rows = []
+    for q in get_exercise(r.exercise).questions:
+        v = r.verdicts.get(q.id)
+        if v is None:
+            continue
+        answer = v.extra.get("text", v.answer_summary) if q.kind == "text" else v.answer_summary
+        hint = v.hint or ("" if v.passed else (q.hints[0] if q.hints else ""))
+        rows.append(
+            {
+                "question": q.id,
+                "prompt": q.prompt,
+                "passed": v.passed,
+                "outcome": OUTCOME_LABELS.get(v.outcome, v.outcome),
+                "points": f"{v.points:g} / {v.max_points:g}",
+                "answer": answer,
+                "hint": hint.removeprefix(HINT_PREFIX),
+            }
+        )
+    return rows
+
+
 def feedback_html(learner: str, results: Sequence[GradeResult]) -> str:
     """The Japanese feedback page of one learner (all their submissions).
+
+    Rendered from ``templates/feedback.html.j2`` with autoescaping, so whatever a learner
+    typed (an answer, a file name, their user name) appears as text, never as markup.
 
     Examples
     --------
     >>> "採点結果" in feedback_html("tanaka", [])
     True
+    >>> "&lt;b&gt;" in feedback_html("<b>", [])
+    True
     """
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'>",
-        f"<title>{e(text('feedback_title', learner=learner))}</title>",
-        "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.6}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "vertical-align:top}.correct{color:#007a5a}.wrong{color:#b34700}</style></head><body>",
-        f"<h1>{e(text('feedback_title', learner=learner))}</h1>",
-        f"<p>{e(text('feedback_intro'))}</p>",
+    sections = [
+        {
+            "heading": _heading(r),
+            "file": text("feedback_file", name=r.submission.path.name),
+            "status": text("feedback_status", label=r.explanation),
+            "total": text("feedback_total", total=f"{r.total:g}", max_points=r.max_points),
+            "rows": _feedback_rows(r),
+        }
+        for r in results
     ]
-    for r in results:
-        title = r.exercise or ""
-        if r.exercise:
-            try:
-                title = f"課題{r.exercise}: {get_exercise(r.exercise).title}"
-            except ParameterError:
-                title = f"課題{r.exercise}"
-        parts.append(f"<h2>{e(title or r.submission.path.name)}</h2>")
-        parts.append(f"<p>ファイル: {e(r.submission.path.name)}<br>")
-        parts.append(f"{e(text('feedback_status', label=r.explanation))}<br>")
-        parts.append(
-            f"<b>{e(text('feedback_total', total=f'{r.total:g}', max_points=r.max_points))}</b></p>"
+    headers = [
+        text(key)
+        for key in (
+            "feedback_question",
+            "feedback_outcome",
+            "feedback_points",
+            "feedback_your_answer",
+            "feedback_hint",
         )
-        if not r.verdicts:
-            continue
-        ex = get_exercise(r.exercise)
-        parts.append(
-            "<table><tr><th>問題</th><th>結果</th><th>得点</th>"
-            f"<th>{e(text('feedback_your_answer'))}</th><th>ヒント</th></tr>"
+    ]
+    return (
+        _templates()
+        .get_template("feedback.html.j2")
+        .render(
+            title=text("feedback_title", learner=learner),
+            intro=text("feedback_intro"),
+            synthetic=text("feedback_synthetic"),
+            headers=headers,
+            sections=sections,
         )
-        for q in ex.questions:
-            v = r.verdicts.get(q.id)
-            if v is None:
-                continue
-            css = "correct" if v.passed else "wrong"
-            answer = v.extra.get("text", v.answer_summary) if q.kind == "text" else v.answer_summary
-            hint = v.hint or ("" if v.passed else (q.hints[0] if q.hints else ""))
-            parts.append(
-                f"<tr><td>{e(q.id)}<br><small>{e(q.prompt)}</small></td>"
-                f"<td class='{css}'>{e(OUTCOME_LABELS.get(v.outcome, v.outcome))}</td>"
-                f"<td>{v.points:g} / {v.max_points:g}</td><td>{e(answer)}</td>"
-                f"<td>{e(hint.removeprefix('ヒント: '))}</td></tr>"
-            )
-        parts.append("</table>")
-    parts.append(f"<p><small>{e(text('feedback_synthetic'))}</small></p></body></html>")
-    return "".join(parts)
+    )
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    # With a byte-order mark, so that Excel reads the Japanese text as UTF-8.
+    write_text_atomic(path, table.to_csv(index=False), encoding="utf-8-sig")
 
 
 def write_all(results: Sequence[GradeResult], *, out: Path, feedback: Path) -> list[Path]:
@@ -281,15 +328,15 @@ def write_all(results: Sequence[GradeResult], *, out: Path, feedback: Path) -> l
     feedback = Path(feedback)
     feedback.mkdir(parents=True, exist_ok=True)
     written = []
-    grades_table(results).to_csv(out, index=False, encoding="utf-8-sig")
+    _write_csv(grades_table(results), out)
     written.append(out)
     items = item_analysis(results)
     items_csv = out.with_name(out.stem + "_items.csv")
-    items.to_csv(items_csv, index=False, encoding="utf-8-sig")
+    _write_csv(items, items_csv)
     items_png = out.with_name(out.stem + "_items.png")
     plot_items(items, items_png)
     free = out.with_name(out.stem + "_free_text.csv")
-    free_text_table(results).to_csv(free, index=False, encoding="utf-8-sig")
+    _write_csv(free_text_table(results), free)
     written += [items_csv, items_png, free]
     by_learner: dict[str, list[GradeResult]] = {}
     for r in results:
@@ -301,6 +348,6 @@ def write_all(results: Sequence[GradeResult], *, out: Path, feedback: Path) -> l
             name += "_"
         used.add(name)
         page = feedback / f"{name}.html"
-        page.write_text(feedback_html(learner, mine), encoding="utf-8")
+        write_text_atomic(page, feedback_html(learner, mine))
     written.append(feedback)
     return written

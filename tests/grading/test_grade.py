@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -10,6 +15,7 @@ import pytest
 from grading_helpers import EXERCISES, SOLUTIONS, code_cell_with, read_nb, tree_hashes, write_nb
 
 from ebpmkit.cli import main as cli_main
+from ebpmkit.grading import _runner
 from ebpmkit.grading.grade import _status_from_run, find_submissions, grade, learner_of
 
 
@@ -238,3 +244,34 @@ def test_hidden_and_checkpoint_files_are_skipped(tmp_path):
 )
 def test_status_rules(run, answered, status):
     assert _status_from_run(run, answered)[0] == status
+
+
+# A process that starts a child in its own process group; each holds 60 MiB it has written to.
+_HOLDER = "b = b'x' * (60 * 1024**2); print('ready', flush=True); import time; time.sleep(60)"
+_GROUP = (
+    "import subprocess, sys, time\n"
+    f"child = subprocess.Popen([sys.executable, '-c', {_HOLDER!r}], stdout=subprocess.PIPE)\n"
+    "child.stdout.readline()\n"
+    f"exec({_HOLDER!r})\n"
+)
+
+
+def test_memory_watchdog_sums_and_kills_the_process_group():
+    group = subprocess.Popen(
+        [sys.executable, "-c", _GROUP], stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert group.stdout.readline().strip() == b"ready"
+        rss = _runner.group_rss(group.pid)
+        assert rss is not None and rss >= 120 * 1024**2  # parent and child, both counted
+        watchdog = _runner._Watchdog(group.pid, limit=rss // 2)
+        watchdog.start()
+        watchdog.join(timeout=10)
+        assert watchdog.exceeded and watchdog.peak >= rss // 2
+        assert group.wait(timeout=10) == -signal.SIGKILL
+        assert _runner.group_rss(group.pid) == 0  # the child went with it
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(group.pid, signal.SIGKILL)
+        group.wait()
+        group.stdout.close()

@@ -98,6 +98,16 @@ def test_feedback_page_has_hints_not_answers(results):
     assert "42" not in page
 
 
+def test_feedback_page_escapes_what_learners_typed():
+    attack = "<script>alert('x')</script>"
+    r = _result("fay", 42, attack)
+    page = feedback_html(f"fay{attack}", [r])
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert page.count("&lt;script&gt;") == 3  # the answer, the title and the heading
+    assert "正解" in page and "合計 7 / 7 点" in page
+
+
 def test_write_all(results, tmp_path):
     written = write_all(results, out=tmp_path / "g" / "grades.csv", feedback=tmp_path / "fb")
     names = {p.name for p in written}
