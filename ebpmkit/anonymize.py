@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ParameterError, check_range
+from ebpmkit.synth import DOMAINS
+from ebpmkit.synth.dictionary import declared_roles
 
 __all__ = [
     "ID_MAP_PREFIX",
@@ -84,14 +86,10 @@ __all__ = [
 #: The category that stands for a missing quasi-identifier or sensitive value.
 MISSING = "欠損"
 
-#: Columns that identify a person directly (氏名・住所・電話番号・宛名番号など).
-DIRECT_IDENTIFIERS = (
-    "resident_code",
-    "name_kanji",
-    "name_kana",
-    "address",
-    "postal_code",
-    "phone",
+#: Columns that identify a person directly (氏名・住所・電話番号・宛名番号など): those the domain
+#: modules declare with the role "direct" (``ROLES`` in ebpmkit/synth/*.py).
+DIRECT_IDENTIFIERS = tuple(
+    dict.fromkeys(c for cols in declared_roles(DOMAINS, "direct").values() for c in cols)
 )
 
 _TRAINING_SALT = b"ebpmkit/anonymized-variant/training-key/v1"
@@ -1093,22 +1091,50 @@ class Policy:
         return named
 
 
+def _declared_policy(
+    name: str,
+    *,
+    more_quasi_identifiers: Mapping[str, tuple[str, ...]] | None = None,
+    **choices: Any,
+) -> Policy:
+    """A :class:`Policy` whose identifying parts are the roles the domain modules declare.
+
+    Tables holding a ``direct`` identifier are dropped; ``id`` columns get pseudonyms in every
+    table; k is reached over the ``quasi`` columns of each table kept (and over
+    ``more_quasi_identifiers``, added after them), and l is reported over the ``sensitive``
+    columns of those tables. ``choices`` are the policy's own decisions: codes, bands,
+    suppression order, dropped columns, k. See ``ROLES`` in ebpmkit.synth.dictionary.
+    """
+    drop_tables = tuple(declared_roles(DOMAINS, "direct"))
+    ids = declared_roles(DOMAINS, "id")
+    pseudonyms = (c for t, cols in ids.items() if t not in drop_tables for c in cols)
+    quasi = {
+        t: cols for t, cols in declared_roles(DOMAINS, "quasi").items() if t not in drop_tables
+    }
+    for table, cols in (more_quasi_identifiers or {}).items():
+        quasi[table] = (*quasi.get(table, ()), *cols)
+    sensitive = {t: c for t, c in declared_roles(DOMAINS, "sensitive").items() if t in quasi}
+    return Policy(
+        name=name,
+        drop_tables=drop_tables,
+        pseudonym_columns=tuple(dict.fromkeys(pseudonyms)),
+        quasi_identifiers=quasi,
+        sensitive=sensitive,
+        **choices,
+    )
+
+
 #: The policy behind ``load(variant="anonymized")``: a pseudonymised dataset for training.
 #: Ages stay exact (lessons need them) but are top-coded at 100; birth dates are kept to the
-#: year (1 January) and bottom-coded at 1915; k = 3 is reached on the person register (birth
-#: year, sex, nationality) and on each year's register (fiscal year, age, sex, nationality).
+#: year (1 January) and bottom-coded at 1915; k = 3 is reached over the declared
+#: quasi-identifiers: on the person register (birth year, sex, nationality) and on each year's
+#: register (fiscal year, age, sex, nationality).
 #: Birth year-month would leave most people unique in a small municipality (scale 0.02).
-DEFAULT_POLICY = Policy(
-    name="研修用の既定ポリシー(仮名加工)",
-    drop_tables=("identities",),
-    pseudonym_columns=("person_id", "household_id"),
+DEFAULT_POLICY = _declared_policy(
+    "研修用の既定ポリシー(仮名加工)",
     date_precision={"residents": {"birth_date": "Y"}},
     top_codes={"resident_years": {"age": 100}, "ltc": {"age": 100}},
     bottom_codes={"residents": {"birth_date": "1915-01-01"}},
-    quasi_identifiers={
-        "residents": ("birth_date", "sex", "nationality"),
-        "resident_years": ("fiscal_year", "age", "sex", "nationality"),
-    },
     suppression_order={
         "residents": ("birth_date", "nationality", "sex"),
         "resident_years": ("nationality", "sex"),
@@ -1118,10 +1144,9 @@ DEFAULT_POLICY = Policy(
 
 #: A stricter example for publication: 5-year age bands, income bands, district as a
 #: quasi-identifier, k = 5. Compare it with DEFAULT_POLICY in the anonymization lesson.
-PUBLICATION_POLICY = Policy(
-    name="公表用の例(一般化を強める)",
-    drop_tables=("identities",),
-    pseudonym_columns=("person_id", "household_id"),
+PUBLICATION_POLICY = _declared_policy(
+    "公表用の例(一般化を強める)",
+    more_quasi_identifiers={"resident_years": ("district_code",)},
     date_precision={"residents": {"birth_date": "Y"}},
     bottom_codes={"residents": {"birth_date": "1925-01-01"}},
     bands={
@@ -1129,10 +1154,6 @@ PUBLICATION_POLICY = Policy(
         "nhi": {"age": 5},
         "ltc": {"age": 5},
         "income_tax": {"total_income": 1_000_000},
-    },
-    quasi_identifiers={
-        "residents": ("birth_date", "sex", "nationality"),
-        "resident_years": ("fiscal_year", "age", "sex", "nationality", "district_code"),
     },
     suppression_order={
         "residents": ("birth_date", "nationality", "sex"),
@@ -1268,118 +1289,41 @@ def _step(steps: list, table: str, what: str, detail: str, count: int | None = N
 def _anonymize_tables(
     tables: Mapping[str, pd.DataFrame], policy: Policy, key: bytes | str | None
 ) -> tuple[dict[str, pd.DataFrame], AnonymizationReport]:
+    """Run ``policy`` over ``tables`` in the order of the module docstring's steps.
+
+    1. drop the identifying tables and pseudonymize the ID columns of every other table
+       (:func:`_log_dropped_tables`, :func:`_pseudonym_maps`, :func:`_drop_columns`,
+       :func:`_pseudonyms`);
+    2. top- and bottom-code, coarsen dates and band values (:func:`_recode`);
+    3. reach k over the quasi-identifiers by local suppression and measure the risk that is
+       left (:func:`_reach_k`);
+
+    then gather what was done into the report (:func:`_report`). ``report._changes`` records,
+    per table, the columns that changed and the rows that were kept, for :func:`overlays`.
+    """
     policy = _check_policy(policy, tables)
     key_bytes, generated = _as_key(key)
     steps: list[dict] = []
+    _log_dropped_tables(tables, policy, steps)
+    maps = _pseudonym_maps(tables, policy, key_bytes, steps)
     out: dict[str, pd.DataFrame] = {}
     changes: dict[str, tuple[list[str], np.ndarray | None]] = {}
-
-    for name in policy.drop_tables:
-        if name in tables:
-            _step(
-                steps,
-                name,
-                "テーブルを削除",
-                "直接の識別子(氏名・住所・電話番号など)を含むため",
-                len(tables[name]),
-            )
-
-    # Pseudonym maps over the union of every table's ids, so each id is hashed once.
-    maps: dict[str, _PseudonymMap] = {}
-    for col in policy.pseudonym_columns:
-        parts = [
-            pd.unique(_integer_ids(t[col], col))
-            for n, t in tables.items()
-            if n not in policy.drop_tables and col in t.columns
-        ]
-        if parts:
-            maps[col] = _PseudonymMap(np.concatenate(parts), key_bytes, col)
-            _step(
-                steps,
-                "全テーブル",
-                "仮名化",
-                f"{col} を鍵付きハッシュの仮名に置換",
-                len(maps[col].ids),
-            )
-
-    risk_rows = []
+    risk_rows: list[dict] = []
     unassessed: dict[str, list[str]] = {}
     for name, frame in tables.items():
         if name in policy.drop_tables:
             continue
-        new: dict[str, Any] = {}
-        changed: list[str] = []
-
-        def current(col: str, frame=frame, new=new) -> pd.Series:
-            return new[col] if col in new else frame[col]
-
-        drop = list(policy.drop_columns.get(name, ()))
-        if drop:
-            _step(steps, name, "列を削除", ", ".join(drop))
-        for col in maps:
-            if col in frame.columns:
-                new[col] = pd.Series(maps[col](frame[col].to_numpy()), index=frame.index, name=col)
-        for col, at in policy.bottom_codes.get(name, {}).items():
-            s = current(col)
-            hit = int((s < (pd.Timestamp(at) if s.dtype.kind == "M" else at)).sum())
-            new[col] = bottom_code(s, at)
-            _step(
-                steps, name, "ボトムコーディング", f"{col} が {at} より前・未満の値を {at} に", hit
-            )
-        for col, at in policy.top_codes.get(name, {}).items():
-            s = current(col)
-            hit = int((s > at).sum())
-            new[col] = top_code(s, at)
-            _step(
-                steps,
-                name,
-                "トップコーディング",
-                f"{col} が {at} を超える値を {at}(「{at}以上」の意味)に",
-                hit,
-            )
-        for col, precision in policy.date_precision.get(name, {}).items():
-            new[col] = coarsen_date(current(col), precision)
-            _step(steps, name, "一般化", f"{col} を{_PRECISIONS[precision]}までに丸める(日は1日)")
-        for col, width in policy.bands.get(name, {}).items():
-            s = current(col)
-            is_age = col == "age" or col.endswith("_age")
-            top = policy.top_codes.get(name, {}).get(col, 100 if is_age else 20_000_000)
-            banded = age_band(s, width, top=top) if is_age else income_band(s, width, top=top)
-            new[col] = pd.Series(banded, index=frame.index, name=col)
-            unit = f"{width}歳" if is_age else f"{width / 10_000:,.0f}万円"
-            _step(steps, name, "一般化", f"{col} を{unit}ごとの区分に")
+        drop = _drop_columns(name, policy, steps)
+        new = _pseudonyms(frame, maps)
+        _recode(name, frame, policy, new, steps)
         result = frame.drop(columns=drop).assign(**new) if (new or drop) else frame
         changed = list(new)
         kept_rows = None
         qi = list(policy.quasi_identifiers.get(name, ()))
         if qi:
-            order = policy.suppression_order.get(name, tuple(qi))
-            enforced, log = enforce_k(result, qi, policy.k, order=order, drop=policy.drop_records)
-            n_supp = sum(log["suppressed"].values())
-            if n_supp or log["dropped"]:
-                changed += [c for c, n in log["suppressed"].items() if n and c not in changed]
-                detail = "、".join(f"{c} {n:,}" for c, n in log["suppressed"].items() if n)
-                if n_supp:
-                    _step(
-                        steps, name, "局所秘匿", f"k 未満の行の準識別子を欠損に({detail})", n_supp
-                    )
-                if log["dropped"]:
-                    kept_rows = log["kept"]
-                    _step(steps, name, "行を削除", f"k = {policy.k} にできない行", log["dropped"])
-                result = enforced.reset_index(drop=True) if log["dropped"] else enforced
-            sa = list(policy.sensitive.get(name, ()))
-            risk_rows.append(
-                {
-                    "テーブル": name,
-                    "準識別子": "・".join(qi),
-                    "達成した k": log["k"],
-                    "同値類の数": int(_class_codes(result, qi).max()) + 1 if len(result) else 0,
-                    "処理前に k 未満の行": log["at_risk_before"],
-                    "秘匿した値": n_supp,
-                    "削除した行": log["dropped"],
-                    "l": l_diversity(result, qi, sa) if sa and len(result) else None,
-                }
-            )
+            result, suppressed, kept_rows, risk = _reach_k(name, result, qi, policy, steps)
+            changed += [c for c in suppressed if c not in changed]
+            risk_rows.append(risk)
             others = [
                 c
                 for c in result.columns
@@ -1390,32 +1334,175 @@ def _anonymize_tables(
         if changed or drop or kept_rows is not None:
             changes[name] = (changed, kept_rows)
         out[name] = result
+    report = _report(policy, steps, risk_rows, key_bytes, generated, unassessed, changes, maps)
+    return out, report
 
-    report = AnonymizationReport(
+
+def _log_dropped_tables(
+    tables: Mapping[str, pd.DataFrame], policy: Policy, steps: list[dict]
+) -> None:
+    """Step 1: the identifying tables are left out (their rows are counted in the report)."""
+    for name in policy.drop_tables:
+        if name in tables:
+            _step(
+                steps,
+                name,
+                "テーブルを削除",
+                "直接の識別子(氏名・住所・電話番号など)を含むため",
+                len(tables[name]),
+            )
+
+
+def _pseudonym_maps(
+    tables: Mapping[str, pd.DataFrame], policy: Policy, key: bytes, steps: list[dict]
+) -> dict[str, _PseudonymMap]:
+    """Step 1: one pseudonym map per ID column over the union of every kept table's ids, so
+    each id is hashed once and gets the same pseudonym in every table."""
+    maps: dict[str, _PseudonymMap] = {}
+    for col in policy.pseudonym_columns:
+        parts = [
+            pd.unique(_integer_ids(t[col], col))
+            for n, t in tables.items()
+            if n not in policy.drop_tables and col in t.columns
+        ]
+        if parts:
+            maps[col] = _PseudonymMap(np.concatenate(parts), key, col)
+            _step(
+                steps,
+                "全テーブル",
+                "仮名化",
+                f"{col} を鍵付きハッシュの仮名に置換",
+                len(maps[col].ids),
+            )
+    return maps
+
+
+def _drop_columns(name: str, policy: Policy, steps: list[dict]) -> list[str]:
+    """Step 1: the columns of table ``name`` the policy removes."""
+    drop = list(policy.drop_columns.get(name, ()))
+    if drop:
+        _step(steps, name, "列を削除", ", ".join(drop))
+    return drop
+
+
+def _pseudonyms(frame: pd.DataFrame, maps: dict[str, _PseudonymMap]) -> dict[str, pd.Series]:
+    """Step 1: the table's ID columns with their pseudonyms."""
+    return {
+        col: pd.Series(m(frame[col].to_numpy()), index=frame.index, name=col)
+        for col, m in maps.items()
+        if col in frame.columns
+    }
+
+
+def _recode(
+    name: str, frame: pd.DataFrame, policy: Policy, new: dict[str, Any], steps: list[dict]
+) -> None:
+    """Step 2: bottom and top codes, coarser dates and bands of table ``name``, in that order,
+    each applied to the column as the previous codes left it; the results go into ``new``."""
+
+    def current(col: str) -> pd.Series:
+        return new[col] if col in new else frame[col]
+
+    for col, at in policy.bottom_codes.get(name, {}).items():
+        s = current(col)
+        hit = int((s < (pd.Timestamp(at) if s.dtype.kind == "M" else at)).sum())
+        new[col] = bottom_code(s, at)
+        _step(steps, name, "ボトムコーディング", f"{col} が {at} より前・未満の値を {at} に", hit)
+    for col, at in policy.top_codes.get(name, {}).items():
+        s = current(col)
+        hit = int((s > at).sum())
+        new[col] = top_code(s, at)
+        _step(
+            steps,
+            name,
+            "トップコーディング",
+            f"{col} が {at} を超える値を {at}(「{at}以上」の意味)に",
+            hit,
+        )
+    for col, precision in policy.date_precision.get(name, {}).items():
+        new[col] = coarsen_date(current(col), precision)
+        _step(steps, name, "一般化", f"{col} を{_PRECISIONS[precision]}までに丸める(日は1日)")
+    for col, width in policy.bands.get(name, {}).items():
+        s = current(col)
+        is_age = col == "age" or col.endswith("_age")
+        top = policy.top_codes.get(name, {}).get(col, 100 if is_age else 20_000_000)
+        banded = age_band(s, width, top=top) if is_age else income_band(s, width, top=top)
+        new[col] = pd.Series(banded, index=frame.index, name=col)
+        unit = f"{width}歳" if is_age else f"{width / 10_000:,.0f}万円"
+        _step(steps, name, "一般化", f"{col} を{unit}ごとの区分に")
+
+
+def _reach_k(
+    name: str, frame: pd.DataFrame, qi: list[str], policy: Policy, steps: list[dict]
+) -> tuple[pd.DataFrame, list[str], np.ndarray | None, dict[str, Any]]:
+    """Step 3: k over ``qi`` by local suppression (and dropped rows), then the risk left.
+
+    Returns the table, the columns in which values were blanked, the positions of the rows
+    kept (None when none was dropped) and the table's row of the report's risk table.
+    """
+    order = policy.suppression_order.get(name, tuple(qi))
+    enforced, log = enforce_k(frame, qi, policy.k, order=order, drop=policy.drop_records)
+    n_supp = sum(log["suppressed"].values())
+    suppressed = [c for c, n in log["suppressed"].items() if n]
+    kept_rows = None
+    result = frame
+    if n_supp or log["dropped"]:
+        detail = "、".join(f"{c} {n:,}" for c, n in log["suppressed"].items() if n)
+        if n_supp:
+            _step(steps, name, "局所秘匿", f"k 未満の行の準識別子を欠損に({detail})", n_supp)
+        if log["dropped"]:
+            kept_rows = log["kept"]
+            _step(steps, name, "行を削除", f"k = {policy.k} にできない行", log["dropped"])
+        result = enforced.reset_index(drop=True) if log["dropped"] else enforced
+    sa = list(policy.sensitive.get(name, ()))
+    risk = {
+        "テーブル": name,
+        "準識別子": "・".join(qi),
+        "達成した k": log["k"],
+        "同値類の数": int(_class_codes(result, qi).max()) + 1 if len(result) else 0,
+        "処理前に k 未満の行": log["at_risk_before"],
+        "秘匿した値": n_supp,
+        "削除した行": log["dropped"],
+        "l": l_diversity(result, qi, sa) if sa and len(result) else None,
+    }
+    return result, suppressed, kept_rows, risk
+
+
+_RISK_COLUMNS = [
+    "テーブル",
+    "準識別子",
+    "達成した k",
+    "同値類の数",
+    "処理前に k 未満の行",
+    "秘匿した値",
+    "削除した行",
+    "l",
+]
+
+
+def _report(
+    policy: Policy,
+    steps: list[dict],
+    risk_rows: list[dict],
+    key: bytes,
+    generated: bool,
+    unassessed: dict[str, list[str]],
+    changes: dict[str, tuple[list[str], np.ndarray | None]],
+    maps: dict[str, _PseudonymMap],
+) -> AnonymizationReport:
+    """What was done and the risk left, as an :class:`AnonymizationReport`."""
+    return AnonymizationReport(
         policy=policy,
         steps=pd.DataFrame(steps, columns=["テーブル", "処理", "内容", "件数"]).astype(
             {"件数": "Int64"}
         ),
-        risk=pd.DataFrame(
-            risk_rows,
-            columns=[
-                "テーブル",
-                "準識別子",
-                "達成した k",
-                "同値類の数",
-                "処理前に k 未満の行",
-                "秘匿した値",
-                "削除した行",
-                "l",
-            ],
-        ),
-        key=key_bytes,
+        risk=pd.DataFrame(risk_rows, columns=_RISK_COLUMNS),
+        key=key,
         key_generated=generated,
         unassessed=unassessed,
         _changes=changes,
         _maps=maps,
     )
-    return out, report
 
 
 def anonymize(dataset: Any, policy: Policy = DEFAULT_POLICY, *, key: bytes | str | None = None):

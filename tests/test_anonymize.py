@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,8 @@ from pycanon.anonymity import l_diversity as pycanon_l
 import ebpmkit
 from ebpmkit import anonymize as A
 from ebpmkit.errors import ParameterError
+from ebpmkit.synth import DOMAINS
+from ebpmkit.synth.dictionary import declared_roles
 from ebpmkit.synth.digest import dataset_digests
 
 # pycanon groups by a one-element list, which pandas 3 warns about; not our code.
@@ -149,6 +152,45 @@ def test_generalization_and_coding():
     assert coarse.isna().tolist() == [False, False, True]
     ids = pd.DataFrame({"person_id": [1], "name_kanji": ["山田　花子"], "phone": ["090"]})
     assert list(A.drop_identifiers(ids).columns) == ["person_id"]
+
+
+# --------------------------------------------------------------------------------------------
+# Policies built from the roles the domain modules declare
+# --------------------------------------------------------------------------------------------
+def test_built_in_policies_follow_the_declared_roles():
+    direct = declared_roles(DOMAINS, "direct")
+    assert A.DIRECT_IDENTIFIERS == tuple(c for cols in direct.values() for c in cols)
+    for policy in (A.DEFAULT_POLICY, A.PUBLICATION_POLICY):
+        assert policy.drop_tables == tuple(direct) == ("identities",)
+        assert policy.pseudonym_columns == ("person_id", "household_id")
+        assert policy.quasi_identifiers["residents"] == ("birth_date", "sex", "nationality")
+    assert dict(A.DEFAULT_POLICY.quasi_identifiers) == {
+        t: c for t, c in declared_roles(DOMAINS, "quasi").items() if t != "identities"
+    }
+    assert A.PUBLICATION_POLICY.quasi_identifiers["resident_years"] == (
+        *declared_roles(DOMAINS, "quasi")["resident_years"],
+        "district_code",
+    )
+
+
+def test_a_new_table_is_anonymized_as_its_module_declares(monkeypatch):
+    clinic = SimpleNamespace(
+        TABLES={"clinic_visits": "架空の受診記録", "clinic_staff": "架空の職員名簿"},
+        ROLES={
+            "clinic_visits": {
+                "id": ("patient_id", "person_id"),
+                "quasi": ("age", "sex"),
+                "sensitive": ("diagnosis",),
+            },
+            "clinic_staff": {"direct": ("staff_name",)},
+        },
+    )
+    monkeypatch.setattr(A, "DOMAINS", [*DOMAINS, clinic])
+    policy = A._declared_policy("test", k=2)
+    assert "clinic_staff" in policy.drop_tables
+    assert policy.pseudonym_columns[-1] == "patient_id"
+    assert policy.quasi_identifiers["clinic_visits"] == ("age", "sex")
+    assert policy.sensitive == {"clinic_visits": ("diagnosis",)}
 
 
 # --------------------------------------------------------------------------------------------

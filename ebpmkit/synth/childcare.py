@@ -19,15 +19,26 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ebpmkit.synth._keys import dense_codes, has_label, pair_key, positions
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
 
-__all__ = ["COLUMNS", "PARAMETERS", "STATUSES", "TABLES", "monthly_fee_schedule", "simulate"]
+__all__ = [
+    "COLUMNS",
+    "PARAMETERS",
+    "ROLES",
+    "STATUSES",
+    "TABLES",
+    "monthly_fee_schedule",
+    "simulate",
+]
 
 STATUSES = ("入所", "待機")
 _PARENTS = ("世帯主", "配偶者")
@@ -41,28 +52,10 @@ TABLES = {
 _A = "childcare_applications"
 _C = "childcare_capacity"
 COLUMNS = [
-    Column(
-        _A, "fiscal_year", "int16", "年度", "fiscal year", "年度", "申込みの年度(4月1日入所の選考)"
-    ),
-    Column(
-        _A,
-        "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
-        "児童を識別する番号(residents と結合可)",
-    ),
-    Column(_A, "household_id", "int64", "世帯ID", "household ID", "", "その年度4月1日時点の世帯"),
-    Column(
-        _A,
-        "district_code",
-        "category",
-        "地区コード",
-        "district code",
-        "",
-        "児童が住む住区(地区)のコード",
-    ),
+    shared("fiscal_year", _A, "申込みの年度(4月1日入所の選考)"),
+    shared("person_id", _A, "児童を識別する番号(residents と結合可)"),
+    shared("household_id", _A, "その年度4月1日時点の世帯"),
+    shared("district_code", _A, "児童が住む住区のコード"),
     Column(
         _A,
         "class_age",
@@ -102,10 +95,8 @@ COLUMNS = [
         "2019年10月から3〜5歳と住民税非課税世帯は無償、プロフィールにより第2子以降も無償(2023年10月から)。"
         "年度途中の無償化は月数で按分(2019年度の3〜5歳は半年分)。9月の所得割の切替えは省略。待機の場合は0",
     ),
-    Column(_C, "fiscal_year", "int16", "年度", "fiscal year", "年度", "4月1日時点の年度"),
-    Column(
-        _C, "district_code", "category", "地区コード", "district code", "", "住区(地区)のコード"
-    ),
+    shared("fiscal_year", _C, "4月1日時点の年度"),
+    shared("district_code", _C, "住区のコード"),
     Column(
         _C,
         "capacity",
@@ -113,7 +104,7 @@ COLUMNS = [
         "定員",
         "capacity",
         "人",
-        "地区内の認可保育所の定員(0〜5歳の合計)。毎年維持または増加し、待機児童数がプロフィールの推移に沿うよう設定(仮定)",
+        "住区内の認可保育所の定員(0〜5歳の合計)。毎年維持または増加し、待機児童数がプロフィールの推移に沿うよう設定(仮定)",
     ),
     Column(
         _C,
@@ -135,6 +126,12 @@ COLUMNS = [
         "申込みのうち入所できなかった児童数",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES).
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    _A: {"id": ("person_id", "household_id")},
+    _C: {},
+}
 
 PARAMETERS = [
     Param("childcare.application_rate_years", kind="numbers", low=1990, high=2100),
@@ -208,6 +205,10 @@ def _line(x: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """Generate ``childcare_applications`` and ``childcare_capacity``.
 
+    Stages: who applies; applications by district; capacity solved for the waiting-list
+    target; admission (continuing children first, then by priority points); fees; the tables
+    and ground truth.
+
     Examples
     --------
     >>> from ebpmkit.synth.profile import load_profile
@@ -224,8 +225,70 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     prof = ctx.profile
     rng = ctx.rng("childcare")
     ry = ctx.tables["resident_years"]
-    it = ctx.tables["income_tax"]
+    app = _applicants(prof, rng, ry)
+    dist = _districts(ctx, ry, app)
+    capacity, target = _capacity(ctx, rng, app.years, dist.applications)
 
+    years = app.years
+    span = (int(years[0]), int(years[-1] - years[0] + 1)) if len(years) else (0, 1)
+    # Family facts need only the applicants' households: cut the register down first.
+    family = ry.iloc[
+        np.flatnonzero(positions(ry["household_id"].to_numpy(np.int64), np.unique(app.hh)) >= 0)
+    ]
+    single = _single_parent(family, app.year, app.hh, span)
+    enrolled, continuing = _admit(prof, rng, app, dist, capacity, single)
+    fee = _fees(
+        prof, family, ctx.tables["income_tax"], app.year, app.pid, app.hh, app.class_age, span
+    )
+    fee = np.where(enrolled, fee, 0)
+
+    codes_cat = pd.CategoricalDtype(list(dist.codes))
+    applications_table = pd.DataFrame(
+        {
+            "fiscal_year": app.year.astype(np.int16),
+            "person_id": app.pid,
+            "household_id": app.hh,
+            "district_code": pd.Categorical(dist.values, dtype=codes_cat),
+            "class_age": app.class_age.astype(np.int16),
+            "status": pd.Categorical.from_codes(
+                np.where(enrolled, 0, 1), categories=list(STATUSES)
+            ),
+            "continuing": continuing,
+            "monthly_fee": fee.astype(np.int64),
+        }
+    )
+    capacity_table, waiting = _capacity_table(app, dist, capacity, enrolled, codes_cat)
+    ctx.truth["childcare"] = {
+        "waiting_target": {int(y): int(w) for y, w in zip(years, target, strict=True)},
+        "waiting": {int(y): int(w) for y, w in zip(years, waiting, strict=True)},
+        "application_rate": {
+            int(y): round(float(r), 4) for y, r in zip(years, app.rate, strict=True)
+        },
+        "note": "Capacity is solved each year so the waiting list follows the profile series times the scale.",
+    }
+    return {"childcare_applications": applications_table, "childcare_capacity": capacity_table}
+
+
+@dataclass(frozen=True)
+class _Applicants:
+    """Children of class ages 0-5 who apply: one row per child and fiscal year."""
+
+    years: np.ndarray  # every fiscal year of the register
+    rate: np.ndarray  # application rate of each year
+    weights: np.ndarray  # relative application chance by class age 0-5
+    mean_w: np.ndarray  # mean class-age weight of each year's children
+    propensity: np.ndarray  # fixed per child (by dense code ``kid``)
+    rows: np.ndarray  # positions in resident_years
+    year: np.ndarray
+    class_age: np.ndarray
+    pid: np.ndarray
+    kid: np.ndarray  # dense child code
+    yi: np.ndarray  # position of the row's fiscal year in ``years``
+    hh: np.ndarray
+
+
+def _applicants(prof, rng: np.random.Generator, ry: pd.DataFrame) -> _Applicants:
+    """Who applies: the year's rate, shaped by class age, against a propensity fixed per child."""
     age_all = ry["age"].to_numpy()
     kid_rows = np.flatnonzero((age_all >= 0) & (age_all <= 5))
     year = ry["fiscal_year"].to_numpy()[kid_rows].astype(np.int64)
@@ -238,8 +301,6 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         if len(all_years)
         else np.zeros(0, np.int64)
     )
-
-    # Who applies: the year's rate, shaped by class age, against a propensity fixed per child.
     rate = np.clip(
         _line(
             years.astype(float),
@@ -259,17 +320,36 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     propensity = rng.random(n_kids)
     applies = propensity[kid] < p_apply
     rows = kid_rows[applies]
-    year, class_age, pid, kid, yi = (
-        year[applies],
-        class_age[applies],
-        pid[applies],
-        kid[applies],
-        yi[applies],
+    return _Applicants(
+        years=years,
+        rate=rate,
+        weights=weights,
+        mean_w=mean_w,
+        propensity=propensity,
+        rows=rows,
+        year=year[applies],
+        class_age=class_age[applies],
+        pid=pid[applies],
+        kid=kid[applies],
+        yi=yi[applies],
+        hh=ry["household_id"].to_numpy(np.int64)[rows],
     )
-    hh = ry["household_id"].to_numpy(np.int64)[rows]
 
-    # Districts: the geography's list when there is one, so empty districts still appear.
-    district_values = ry["district_code"].iloc[rows].astype(str).to_numpy()
+
+@dataclass(frozen=True)
+class _Districts:
+    """The district codes and each applicant's district."""
+
+    codes: np.ndarray
+    values: np.ndarray  # district code of each applicant
+    index: np.ndarray  # position of each applicant's district in ``codes``
+    applications: np.ndarray  # applications by (year, district)
+
+
+def _districts(ctx: SimContext, ry: pd.DataFrame, app: _Applicants) -> _Districts:
+    """Count applications by district: the geography's list when there is one, so empty
+    districts still appear."""
+    district_values = ry["district_code"].iloc[app.rows].astype(str).to_numpy()
     if "districts" in ctx.tables:
         codes = ctx.tables["districts"]["district_code"].astype(str).to_numpy()
         codes = np.concatenate([codes, np.setdiff1d(np.unique(district_values), codes)])
@@ -277,26 +357,32 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         codes = np.unique(ry["district_code"].astype(str).to_numpy())
     di = np.searchsorted(np.sort(codes), district_values)
     di = np.argsort(codes)[di] if len(codes) else di
-    n_d = len(codes)
-    applications = np.zeros((len(years), n_d), dtype=np.int64)
-    np.add.at(applications, (yi, di), 1)
+    applications = np.zeros((len(app.years), len(codes)), dtype=np.int64)
+    np.add.at(applications, (app.yi, di), 1)
+    return _Districts(codes=codes, values=district_values, index=di, applications=applications)
 
-    capacity, target = _capacity(ctx, rng, years, applications)
 
-    # Admission: continuing children first, then the rest by priority points.
-    span = (int(years[0]), int(years[-1] - years[0] + 1)) if len(years) else (0, 1)
-    # Family facts need only the applicants' households: cut the register down first.
-    family = ry.iloc[
-        np.flatnonzero(positions(ry["household_id"].to_numpy(np.int64), np.unique(hh)) >= 0)
-    ]
-    single = _single_parent(family, year, hh, span)
+def _admit(
+    prof,
+    rng: np.random.Generator,
+    app: _Applicants,
+    dist: _Districts,
+    capacity: np.ndarray,
+    single: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Admission year by year: continuing children first, then the rest by priority points.
+
+    Returns whether each application was admitted and whether the child was continuing.
+    """
+    years, yi, kid, class_age, di = app.years, app.yi, app.kid, app.class_age, dist.index
+    n_d = len(dist.codes)
     bonus = prof.number("childcare.single_parent_priority")
-    enrolled = np.zeros(len(rows), dtype=bool)
-    continuing = np.zeros(len(rows), dtype=bool)
+    enrolled = np.zeros(len(app.rows), dtype=bool)
+    continuing = np.zeros(len(app.rows), dtype=bool)
     # Before the first year: a child who would have applied a year earlier (same propensity,
     # the earlier year's rate) counts as already enrolled, so the first year has continuing
     # children too.
-    was_enrolled = np.zeros(n_kids, dtype=bool)
+    was_enrolled = np.zeros(len(app.propensity), dtype=bool)
     if len(years):
         before = _line(
             np.array([years[0] - 1.0]),
@@ -305,10 +391,12 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         )[0]
         first = np.flatnonzero((yi == 0) & (class_age >= 1))
         p_before = (
-            np.clip(before, 0.01, 0.95) * weights[class_age[first] - 1] / max(mean_w[0], 1e-9)
+            np.clip(before, 0.01, 0.95)
+            * app.weights[class_age[first] - 1]
+            / max(app.mean_w[0], 1e-9)
         )
-        was_enrolled[kid[first]] = propensity[kid[first]] < np.minimum(p_before, 0.98)
-    noise = rng.random(len(rows))
+        was_enrolled[kid[first]] = app.propensity[kid[first]] < np.minimum(p_before, 0.98)
+    noise = rng.random(len(app.rows))
     for i in range(len(years)):
         at = np.flatnonzero(yi == i)
         continuing[at] = was_enrolled[kid[at]]
@@ -319,45 +407,31 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         enrolled[order] = rank < capacity[i, di[order]]
         was_enrolled[:] = False
         was_enrolled[kid[at[enrolled[at]]]] = True
+    return enrolled, continuing
 
-    fee = _fees(prof, family, it, year, pid, hh, class_age, span)
-    fee = np.where(enrolled, fee, 0)
 
-    codes_cat = pd.CategoricalDtype(list(codes))
-    applications_table = pd.DataFrame(
-        {
-            "fiscal_year": year.astype(np.int16),
-            "person_id": pid,
-            "household_id": hh,
-            "district_code": pd.Categorical(district_values, dtype=codes_cat),
-            "class_age": class_age.astype(np.int16),
-            "status": pd.Categorical.from_codes(
-                np.where(enrolled, 0, 1), categories=list(STATUSES)
-            ),
-            "continuing": continuing,
-            "monthly_fee": fee.astype(np.int64),
-        }
-    )
+def _capacity_table(
+    app: _Applicants,
+    dist: _Districts,
+    capacity: np.ndarray,
+    enrolled: np.ndarray,
+    codes_cat: pd.CategoricalDtype,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``childcare_capacity`` table and the waiting list of each year."""
+    applications, n_d = dist.applications, len(dist.codes)
     enrolled_count = np.zeros_like(applications)
-    np.add.at(enrolled_count, (yi[enrolled], di[enrolled]), 1)
-    capacity_table = pd.DataFrame(
+    np.add.at(enrolled_count, (app.yi[enrolled], dist.index[enrolled]), 1)
+    table = pd.DataFrame(
         {
-            "fiscal_year": np.repeat(years, n_d).astype(np.int16),
-            "district_code": pd.Categorical(np.tile(codes, len(years)), dtype=codes_cat),
+            "fiscal_year": np.repeat(app.years, n_d).astype(np.int16),
+            "district_code": pd.Categorical(np.tile(dist.codes, len(app.years)), dtype=codes_cat),
             "capacity": capacity.ravel(),
             "applications": applications.ravel(),
             "enrolled": enrolled_count.ravel(),
             "waiting": (applications - enrolled_count).ravel(),
         }
     )
-    waiting = (applications - enrolled_count).sum(axis=1)
-    ctx.truth["childcare"] = {
-        "waiting_target": {int(y): int(w) for y, w in zip(years, target, strict=True)},
-        "waiting": {int(y): int(w) for y, w in zip(years, waiting, strict=True)},
-        "application_rate": {int(y): round(float(r), 4) for y, r in zip(years, rate, strict=True)},
-        "note": "Capacity is solved each year so the waiting list follows the profile series times the scale.",
-    }
-    return {"childcare_applications": applications_table, "childcare_capacity": capacity_table}
+    return table, (applications - enrolled_count).sum(axis=1)
 
 
 def _capacity(

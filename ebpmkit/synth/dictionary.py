@@ -2,7 +2,13 @@
 
 Each domain module declares its columns next to the code that fills them; this module gathers
 them into one table, which chart helpers use for axis labels and units and which is rendered
-into ``synthetic/README.md``.
+into ``synthetic/README.md``. Columns that tables of several modules share are declared once in
+:mod:`ebpmkit.synth.columns`.
+
+Each domain module also declares ``ROLES``: for every table of its ``TABLES``, which columns
+have a role in anonymization (:data:`ROLES`). :mod:`ebpmkit.anonymize` builds its policies from
+these declarations with :func:`declared_roles`, so a new table states what anonymization must do
+with it next to its columns, and a test fails when a table has no declaration.
 """
 
 from __future__ import annotations
@@ -11,9 +17,28 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["SYNTHETIC_NOTE", "Column", "dictionary_frame", "render_markdown"]
+from ebpmkit.errors import check_choice
+
+__all__ = [
+    "ROLES",
+    "SYNTHETIC_NOTE",
+    "Column",
+    "declared_roles",
+    "dictionary_frame",
+    "render_markdown",
+]
 
 SYNTHETIC_NOTE = "架空の自治体の合成データ(実在の人物・統計ではありません)"
+
+#: What anonymization does with a column, by role; a module's ``ROLES`` maps each of its tables
+#: to ``{role: (column, ...)}``, and a column it does not name is kept as it is.
+ROLES = {
+    "direct": "a direct identifier (name, address, phone): the table holding it is not published",
+    "id": "links one person's or household's records: replaced by a keyed pseudonym everywhere",
+    "quasi": "a quasi-identifier over which the anonymized variant reaches k, in this order",
+    "sensitive": "special-care information (要配慮個人情報): l-diversity is reported over it "
+    "where the table has quasi-identifiers",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,24 @@ def dictionary_frame(modules: list) -> pd.DataFrame:
     tables = {t: d for m in modules for t, d in m.TABLES.items()}
     frame.insert(1, "table_description", frame["table"].map(tables))
     return frame
+
+
+def declared_roles(modules: list, role: str) -> dict[str, tuple[str, ...]]:
+    """The columns the modules' ``ROLES`` give ``role``, by table, in module and table order.
+
+    Examples
+    --------
+    >>> from ebpmkit.synth import DOMAINS
+    >>> declared_roles(DOMAINS, "direct")["identities"][:2]
+    ('resident_code', 'name_kanji')
+    """
+    check_choice("role", role, ROLES)
+    found: dict[str, tuple[str, ...]] = {}
+    for module in modules:
+        for table, roles in module.ROLES.items():
+            if roles.get(role):
+                found[table] = tuple(roles[role])
+    return found
 
 
 def render_markdown(frame: pd.DataFrame, tables: dict[str, str]) -> str:

@@ -38,11 +38,12 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile
 
-__all__ = ["COLUMNS", "PARAMETERS", "TABLES", "check_profile", "simulate"]
+__all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "check_profile", "simulate"]
 
 NAME = "furusato_flows"
 
@@ -55,20 +56,28 @@ TABLES = {
 
 _A = "(合成データの仮定値に基づく)"
 
+# Columns of more than one table of this module.
+_DONATION_ID = SharedColumn("donation_id", "int64", "寄附番号", "donation ID")
+_DONATION_DATE = SharedColumn("donation_date", "datetime64[s]", "寄附日", "donation date")
+_CALENDAR_YEAR = SharedColumn("calendar_year", "int16", "寄附年", "calendar year", "年")
+_AMOUNT = SharedColumn("amount", "int64", "寄附額", "amount", "円")
+_ONE_STOP = SharedColumn("one_stop", "bool", "ワンストップ特例", "one-stop exception")
+_GIFT_ID = SharedColumn("gift_id", "int64", "返礼品ID", "gift ID")
+
 # fmt: off
 COLUMNS = [
     # furusato_outflow
-    Column("furusato_outflow", "donation_id", "int64", "寄附番号", "donation ID", "", "寄附1件を識別する番号(寄附日順)"),
-    Column("furusato_outflow", "person_id", "int64", "個人ID", "person ID", "", f"寄附した住民の個人ID(residents と結合可能)。寄附するのは住民税の所得割を納める人で、寄附する確率は所得が高いほど、また年を追うごとに高くなる(全国では2024年度の寄附について1,080万人が控除を受けた、二次資料){_A}"),
-    Column("furusato_outflow", "donation_date", "datetime64[s]", "寄附日", "donation date", "", f"寄附をした日。12月に年間の3割以上が集中し、9月の約7倍(2017年の全国の傾向、二次資料)。他の月の配分は仮定{_A}"),
-    Column("furusato_outflow", "calendar_year", "int16", "寄附年", "calendar year", "年", "寄附をした暦年(1月-12月)。控除はこの翌年度の住民税に適用"),
-    Column("furusato_outflow", "amount", "int64", "寄附額", "amount", "円", f"寄附1件の金額(千円単位)。寄附者の控除上限額に対する寄附総額の比率は対数正規分布で、多くは上限以下{_A}"),
+    _DONATION_ID.at("furusato_outflow", "寄附1件を識別する番号(寄附日順)"),
+    shared("person_id", "furusato_outflow", f"寄附した住民の個人ID(residents と結合可能)。寄附するのは住民税の所得割を納める人で、寄附する確率は所得が高いほど、また年を追うごとに高くなる(全国では2024年度の寄附について1,080万人が控除を受けた、二次資料){_A}"),
+    _DONATION_DATE.at("furusato_outflow", f"寄附をした日。12月に年間の3割以上が集中し、9月の約7倍(2017年の全国の傾向、二次資料)。他の月の配分は仮定{_A}"),
+    _CALENDAR_YEAR.at("furusato_outflow", "寄附をした暦年(1月-12月)。控除はこの翌年度の住民税に適用"),
+    _AMOUNT.at("furusato_outflow", f"寄附1件の金額(千円単位)。寄附者の控除上限額に対する寄附総額の比率は対数正規分布で、多くは上限以下{_A}"),
     Column("furusato_outflow", "destination_prefecture", "category", "寄附先都道府県", "destination prefecture", "", f"寄附先の自治体がある都道府県。配分は架空の重み{_A}"),
-    Column("furusato_outflow", "one_stop", "bool", "ワンストップ特例", "one-stop exception", "", f"ワンストップ特例を使ったかどうか。その年の寄附が5件以下で、給与所得のみ(給与収入2,000万円以下)の人の一部(確定申告をする理由のある人を除く){_A}"),
+    _ONE_STOP.at("furusato_outflow", f"ワンストップ特例を使ったかどうか。その年の寄附が5件以下で、給与所得のみ(給与収入2,000万円以下)の人の一部(確定申告をする理由のある人を除く){_A}"),
     # furusato_deductions
-    Column("furusato_deductions", "person_id", "int64", "個人ID", "person ID", "", "寄附した住民の個人ID(residents と結合可能)"),
-    Column("furusato_deductions", "calendar_year", "int16", "寄附年", "calendar year", "年", "寄附をした暦年"),
-    Column("furusato_deductions", "fiscal_year", "int16", "控除年度", "fiscal year", "年度", "住民税の寄附金税額控除が適用される年度(寄附年の翌年度)。income_tax の同じ年度の行と結合可能"),
+    shared("person_id", "furusato_deductions", "寄附した住民の個人ID(residents と結合可能)"),
+    _CALENDAR_YEAR.at("furusato_deductions", "寄附をした暦年"),
+    shared("fiscal_year", "furusato_deductions", "控除年度: 住民税の寄附金税額控除が適用される年度(寄附年の翌年度)。income_tax の同じ年度の行と結合可能"),
     Column("furusato_deductions", "total_donation", "int64", "寄附総額", "total donation", "円", "その年の寄附額の合計"),
     Column("furusato_deductions", "income_tax_deduction", "int64", "所得税の控除額", "income tax deduction", "円", "所得税の寄附金控除による減税額(復興特別所得税を含む)。ワンストップ特例では0(全額を住民税から控除)"),
     Column("furusato_deductions", "resident_tax_basic", "int64", "住民税控除(基本分)", "resident tax deduction (basic)", "円", "住民税の寄附金税額控除の基本分((寄附額-2,000円)×10%)"),
@@ -78,10 +87,10 @@ COLUMNS = [
     Column("furusato_deductions", "municipal_loss", "int64", "区市町村の減収額", "municipal revenue loss", "円", "住民税の控除額のうち区市町村民税の分(6/10)。この自治体の減収になる(残り4/10は都道府県民税)"),
     Column("furusato_deductions", "full_deduction_limit", "int64", "控除上限額", "full-deduction limit", "円", "自己負担2,000円で全額控除される寄附額の上限の目安(所得割額×20%÷(90%-所得税の限界税率×1.021)+2,000円)"),
     Column("furusato_deductions", "over_limit", "bool", "上限超過", "over limit", "", "寄附総額が控除上限額を超えたかどうか(超えた分は自己負担になる)"),
-    Column("furusato_deductions", "one_stop", "bool", "ワンストップ特例", "one-stop exception", "", "ワンストップ特例を使ったかどうか"),
+    _ONE_STOP.at("furusato_deductions", "ワンストップ特例を使ったかどうか"),
     # furusato_gifts
-    Column("furusato_gifts", "gift_id", "int64", "返礼品ID", "gift ID", "", "返礼品を識別する番号"),
-    Column("furusato_gifts", "name", "str", "返礼品名", "gift name", "", "返礼品の名前(架空)"),
+    _GIFT_ID.at("furusato_gifts", "返礼品を識別する番号"),
+    Column("furusato_gifts", "name", "str", "名称", "name", "", "返礼品の名前(架空)"),
     Column("furusato_gifts", "category", "category", "分類", "category", "", "返礼品の分類"),
     Column("furusato_gifts", "donation_amount", "int64", "必要寄附額", "required donation", "円", "この返礼品を受け取るのに必要な寄附額"),
     Column("furusato_gifts", "procurement_cost", "int64", "調達費", "procurement cost", "円", f"返礼品の調達にかかる費用。ルールでは寄附額の3割以下{_A}"),
@@ -92,15 +101,24 @@ COLUMNS = [
     Column("furusato_gifts", "listed_from", "int16", "掲載開始年度", "listed from", "年度", "返礼品の掲載を始めた年度"),
     Column("furusato_gifts", "listed_to", "int16", "掲載終了年度", "listed to", "年度", "掲載を終えた年度(掲載中のものはデータの最終年度)"),
     # furusato_donations
-    Column("furusato_donations", "donation_id", "int64", "受入番号", "donation ID", "", "受け入れた寄附1件を識別する番号(寄附日順)"),
-    Column("furusato_donations", "donation_date", "datetime64[s]", "寄附日", "donation date", "", "寄附を受け付けた日(12月に集中)"),
-    Column("furusato_donations", "fiscal_year", "int16", "年度", "fiscal year", "年度", "寄附を受け付けた年度(4月-翌年3月)"),
-    Column("furusato_donations", "amount", "int64", "寄附額", "amount", "円", "寄附額(返礼品の必要寄附額、まれにその2倍・3倍)"),
-    Column("furusato_donations", "gift_id", "int64", "返礼品ID", "gift ID", "", "選ばれた返礼品(furusato_gifts と結合可能)"),
+    _DONATION_ID.at("furusato_donations", "受け入れた寄附1件を識別する番号(受入番号、寄附日順)"),
+    _DONATION_DATE.at("furusato_donations", "寄附を受け付けた日(12月に集中)"),
+    shared("fiscal_year", "furusato_donations", "寄附を受け付けた年度(4月-翌年3月)"),
+    _AMOUNT.at("furusato_donations", "寄附額(返礼品の必要寄附額、まれにその2倍・3倍)"),
+    _GIFT_ID.at("furusato_donations", "選ばれた返礼品(furusato_gifts と結合可能)"),
     Column("furusato_donations", "donor_prefecture", "category", "寄附者の都道府県", "donor prefecture", "", f"寄附者が住む都道府県。配分は人口と大都市圏への偏り、自治体と同じ都道府県への偏りに基づく仮定{_A}"),
     Column("furusato_donations", "portal", "category", "受付窓口", "portal", "", f"寄附を受け付けたポータルサイト(架空)または自治体の窓口{_A}"),
 ]
 # fmt: on
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Gifts and the
+#: donations received describe no resident.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "furusato_outflow": {"id": ("person_id",)},
+    "furusato_deductions": {"id": ("person_id",)},
+    "furusato_gifts": {},
+    "furusato_donations": {},
+}
 
 _F = "furusato."
 
@@ -490,60 +508,20 @@ def _deductions(rules: Any, year: int, g: _Giving, unit: int) -> dict[str, np.nd
 def _outflow(
     ctx: SimContext, s: _Settings, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Donations made by residents and their deductions, with the ground truth of the model.
+
+    Stages: each taxpayer's inclination to donate; donor shares by fiscal year (calibrated to
+    the loss target); donors and what they give; deductions of each donor-year; single
+    donations with dates and destinations.
+    """
     rules = _furusato_rules()
     tp = _Taxpayers(ctx, s)
-    n = len(tp)
     unit = int(s["donation_unit"])
-    min_units = int(np.ceil(float(s["min_donation"]) / unit))
-
-    # Who is inclined to donate: income and a lasting personal propensity.
     person = tp.column("person_id")
-    if n and 0 <= person.min() and person.max() < 4 * n + 1_000_000:
-        who, n_people = person, int(person.max()) + 1  # ids small enough to index a table
-    else:
-        who, uniques = pd.factorize(person)
-        n_people = len(uniques)
-    x = rng.normal(0.0, float(s["person_effect_sd"]), n_people)[who]
-    x += float(s["income_slope"]) * np.log(np.maximum(tp.column("total_income"), 100_000))
-    draw = rng.random(n)
+    x, draw = _inclination(s, rng, tp, person)
+    shares, calibration, drawn = _donor_shares(ctx, s, rng, rules, tp, x)
+    intercepts, givers = _donors(s, rng, rules, tp, x, draw, shares, drawn)
 
-    # Donor shares by fiscal year, scaled to the loss target when the profile gives one.
-    shares = np.asarray(s["donor_share"], dtype=float)
-    calibration: dict[str, Any] | None = None
-    drawn: dict[int, _Giving] = {}
-    if "loss_target" in s.values:
-        target_fy = int(s["loss_target_year"])
-        k = int(np.flatnonzero(s.years == target_fy)[0])
-        target = float(s["loss_target"]) * ctx.scale
-        factor = 1.0
-        sl = tp.slices.get(target_fy)
-        if sl is not None:
-            g = drawn[target_fy] = _giving(
-                tp, np.arange(sl.start, sl.stop), target_fy - 1, s, rules, rng
-            )
-            loss = _deductions(rules, target_fy - 1, g, unit)["loss"].astype(float)
-            if loss.sum() > 0:
-                a = _solve_intercept(x[sl], target, loss)
-                factor = float(_logistic(a + x[sl]).mean()) / shares[k]
-        shares = shares * factor
-        calibration = {"fiscal_year": target_fy, "target_yen": target, "share_factor": factor}
-    shares = np.minimum(shares, float(s["max_donor_share"]))
-
-    intercepts: dict[str, float] = {}
-    givers: list[tuple[int, _Giving]] = []
-    for k, y in enumerate(s.years):
-        sl = tp.slices.get(int(y))
-        if sl is None:
-            continue
-        a = _solve_intercept(x[sl], shares[k] * (sl.stop - sl.start))
-        intercepts[str(int(y))] = a
-        donor = sl.start + np.flatnonzero(draw[sl] < _logistic(a + x[sl]))
-        if int(y) in drawn:
-            givers.append((int(y), drawn[int(y)].take(donor - sl.start)))
-        else:
-            givers.append((int(y), _giving(tp, donor, int(y) - 1, s, rules, rng)))
-
-    # Deductions of each donor-year.
     parts = [(g_y, _deductions(rules, y - 1, g_y, unit)) for y, g_y in givers]
     g = _Giving.concat([p[0] for p in parts])
     ded_arrays = {
@@ -569,34 +547,7 @@ def _outflow(
             "one_stop": g.one_stop.astype(bool),
         }
     )
-
-    # Each donor-year split into donations of whole units, at least the minimum each.
-    d = len(g.at)
-    owner = np.repeat(np.arange(d), g.count)
-    starts = np.cumsum(g.count) - g.count
-    extra = g.units - g.count * min_units
-    w = rng.gamma(2.0, size=len(owner))
-    wsum = np.bincount(owner, weights=w, minlength=d)
-    alloc = np.floor(w / wsum[owner] * extra[owner]).astype(np.int64)
-    if d:
-        alloc[starts] += extra - np.add.reduceat(alloc, starts)
-    amount = (min_units + alloc) * unit
-    months = rng.choice(12, size=len(owner), p=s.weights("month_weights"))
-    days = _dates((fy - 1)[owner], months, rng, float(s["december_end_skew"]))
-    dest = rng.choice(47, size=len(owner), p=s.weights("destination_weights"))
-    order = _date_order(days)
-    owner = owner[order]
-    outflow = pd.DataFrame(
-        {
-            "donation_id": np.arange(1, len(order) + 1, dtype=np.int64),
-            "person_id": person[g.at][owner],
-            "donation_date": _as_datetime(days[order]),
-            "calendar_year": (fy - 1).astype(np.int16)[owner],
-            "amount": amount[order],
-            "destination_prefecture": _categorical(dest[order], s["prefectures"]),
-            "one_stop": g.one_stop.astype(bool)[owner],
-        }
-    )
+    outflow = _donations(s, rng, g, fy, person)
 
     by_fy = deductions.groupby("fiscal_year")
     truth = {
@@ -614,6 +565,123 @@ def _outflow(
     return outflow, deductions, truth
 
 
+def _inclination(
+    s: _Settings, rng: np.random.Generator, tp: _Taxpayers, person: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who is inclined to donate: income and a lasting personal propensity.
+
+    Returns each taxpayer-year's logit score without the year's intercept, and the uniform
+    draw it is compared with.
+    """
+    n = len(tp)
+    if n and 0 <= person.min() and person.max() < 4 * n + 1_000_000:
+        who, n_people = person, int(person.max()) + 1  # ids small enough to index a table
+    else:
+        who, uniques = pd.factorize(person)
+        n_people = len(uniques)
+    x = rng.normal(0.0, float(s["person_effect_sd"]), n_people)[who]
+    x += float(s["income_slope"]) * np.log(np.maximum(tp.column("total_income"), 100_000))
+    return x, rng.random(n)
+
+
+def _donor_shares(
+    ctx: SimContext,
+    s: _Settings,
+    rng: np.random.Generator,
+    rules: Any,
+    tp: _Taxpayers,
+    x: np.ndarray,
+) -> tuple[np.ndarray, dict[str, Any] | None, dict[int, _Giving]]:
+    """Donor shares by fiscal year, scaled to the loss target when the profile gives one.
+
+    Calibrating needs what every taxpayer of the target year would give; those draws are
+    returned so the donors of that year reuse them rather than drawing again.
+    """
+    unit = int(s["donation_unit"])
+    shares = np.asarray(s["donor_share"], dtype=float)
+    calibration: dict[str, Any] | None = None
+    drawn: dict[int, _Giving] = {}
+    if "loss_target" in s.values:
+        target_fy = int(s["loss_target_year"])
+        k = int(np.flatnonzero(s.years == target_fy)[0])
+        target = float(s["loss_target"]) * ctx.scale
+        factor = 1.0
+        sl = tp.slices.get(target_fy)
+        if sl is not None:
+            g = drawn[target_fy] = _giving(
+                tp, np.arange(sl.start, sl.stop), target_fy - 1, s, rules, rng
+            )
+            loss = _deductions(rules, target_fy - 1, g, unit)["loss"].astype(float)
+            if loss.sum() > 0:
+                a = _solve_intercept(x[sl], target, loss)
+                factor = float(_logistic(a + x[sl]).mean()) / shares[k]
+        shares = shares * factor
+        calibration = {"fiscal_year": target_fy, "target_yen": target, "share_factor": factor}
+    return np.minimum(shares, float(s["max_donor_share"])), calibration, drawn
+
+
+def _donors(
+    s: _Settings,
+    rng: np.random.Generator,
+    rules: Any,
+    tp: _Taxpayers,
+    x: np.ndarray,
+    draw: np.ndarray,
+    shares: np.ndarray,
+    drawn: dict[int, _Giving],
+) -> tuple[dict[str, float], list[tuple[int, _Giving]]]:
+    """Each year's intercept solved to meet its donor share; the donors and what they give."""
+    intercepts: dict[str, float] = {}
+    givers: list[tuple[int, _Giving]] = []
+    for k, y in enumerate(s.years):
+        sl = tp.slices.get(int(y))
+        if sl is None:
+            continue
+        a = _solve_intercept(x[sl], shares[k] * (sl.stop - sl.start))
+        intercepts[str(int(y))] = a
+        donor = sl.start + np.flatnonzero(draw[sl] < _logistic(a + x[sl]))
+        if int(y) in drawn:
+            givers.append((int(y), drawn[int(y)].take(donor - sl.start)))
+        else:
+            givers.append((int(y), _giving(tp, donor, int(y) - 1, s, rules, rng)))
+    return intercepts, givers
+
+
+def _donations(
+    s: _Settings, rng: np.random.Generator, g: _Giving, fy: np.ndarray, person: np.ndarray
+) -> pd.DataFrame:
+    """Each donor-year split into donations of whole units, at least the minimum each, dated
+    (December heavy) and sent to a prefecture; rows in date order."""
+    unit = int(s["donation_unit"])
+    min_units = int(np.ceil(float(s["min_donation"]) / unit))
+    d = len(g.at)
+    owner = np.repeat(np.arange(d), g.count)
+    starts = np.cumsum(g.count) - g.count
+    extra = g.units - g.count * min_units
+    w = rng.gamma(2.0, size=len(owner))
+    wsum = np.bincount(owner, weights=w, minlength=d)
+    alloc = np.floor(w / wsum[owner] * extra[owner]).astype(np.int64)
+    if d:
+        alloc[starts] += extra - np.add.reduceat(alloc, starts)
+    amount = (min_units + alloc) * unit
+    months = rng.choice(12, size=len(owner), p=s.weights("month_weights"))
+    days = _dates((fy - 1)[owner], months, rng, float(s["december_end_skew"]))
+    dest = rng.choice(47, size=len(owner), p=s.weights("destination_weights"))
+    order = _date_order(days)
+    owner = owner[order]
+    return pd.DataFrame(
+        {
+            "donation_id": np.arange(1, len(order) + 1, dtype=np.int64),
+            "person_id": person[g.at][owner],
+            "donation_date": _as_datetime(days[order]),
+            "calendar_year": (fy - 1).astype(np.int16)[owner],
+            "amount": amount[order],
+            "destination_prefecture": _categorical(dest[order], s["prefectures"]),
+            "one_stop": g.one_stop.astype(bool)[owner],
+        }
+    )
+
+
 # ------------------------------------------------------------------------------------------
 # inflow
 
@@ -625,6 +693,76 @@ def _join(item: str, variant: str) -> str:
 
 
 def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """The gift catalogue, each gift's popularity and the ground truth of the rule breakers.
+
+    Stages: the list of gifts and their donation amounts; cost shares that keep to the
+    rules; rule breakers chosen at random; listing years; popularity.
+    """
+    items = _gift_items(s, rng)
+    g = len(items.name)
+    amt = items.amount
+    costs = _gift_costs(s, rng, items)
+    proc_breakers, total_breakers = _rule_breakers(s, rng, items, costs)
+    breakers = np.concatenate([proc_breakers, total_breakers])
+    first, last = _listing_years(s, rng, g, breakers)
+
+    popularity = (
+        items.category_weight
+        * np.exp(float(s["popularity_sigma"]) * rng.standard_normal(g))
+        * (amt / 10_000.0) ** -float(s["price_elasticity"])
+    )
+    popularity[breakers] *= float(s["rule_breaker_boost"])
+    # Every year keeps at least the most popular gift.
+    years = s.years
+    top = int(np.argmax(popularity))
+    first[top], last[top] = years[0], years[-1]
+
+    gifts = pd.DataFrame(
+        {
+            "gift_id": np.arange(1, g + 1, dtype=np.int64),
+            "name": pd.array(items.name, dtype="str"),
+            "category": pd.Categorical(items.category, categories=items.labels),
+            "donation_amount": amt,
+            "procurement_cost": np.floor(costs.procurement * amt).astype(np.int64),
+            "shipping_cost": costs.shipping.astype(np.int64),
+            "portal_fee": np.floor(costs.portal * amt).astype(np.int64),
+            "admin_cost": np.floor(costs.admin * amt).astype(np.int64),
+            "supplier": pd.Categorical(items.supplier, categories=items.suppliers),
+            "listed_from": first.astype(np.int16),
+            "listed_to": last.astype(np.int16),
+        }
+    )
+    ids = gifts["gift_id"].to_numpy()
+    truth = {
+        "rule_breaking_gifts": sorted(int(i) for i in ids[breakers]),
+        "procurement_rule_breaking_gifts": [int(i) for i in ids[proc_breakers]],
+        "total_rule_only_breaking_gifts": [int(i) for i in ids[total_breakers]],
+        "rule_breaker_popularity_boost": float(s["rule_breaker_boost"]),
+        "gift_popularity": {
+            str(int(i)): round(float(p), 6) for i, p in zip(ids, popularity, strict=True)
+        },
+    }
+    return gifts, popularity, truth
+
+
+@dataclass(frozen=True)
+class _GiftItems:
+    """One entry per gift (an item in one variant) of the profile's ``[furusato.gifts]``."""
+
+    name: list[str]
+    category: list[str]
+    amount: np.ndarray  # donation amount (yen)
+    ship_lo: list[float]
+    ship_hi: list[float]
+    supplier: list[str]
+    category_weight: np.ndarray
+    labels: list[str]  # category labels, in profile order
+    suppliers: list[str]  # suppliers, in order of first appearance
+
+
+def _gift_items(s: _Settings, rng: np.random.Generator) -> _GiftItems:
+    """Each item gets a base amount and a supplier of its category; its variants scale the
+    amount, rounded to the donation unit."""
     unit = int(s["donation_unit"])
     rows: list[tuple] = []  # (name, category, amount, ship_lo, ship_hi, supplier, category weight)
     labels = [str(c["label"]) for c in s["gifts"].values()]
@@ -649,19 +787,46 @@ def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np
                         float(cat["weight"]),
                     )
                 )
-    g = len(rows)
     name, category, amount, ship_lo, ship_hi, supplier, cat_weight = (
         list(c) for c in zip(*rows, strict=True)
     )
-    amt = np.asarray(amount, dtype=np.int64)
-    ship = np.round(rng.uniform(ship_lo, ship_hi) / 10) * 10
+    return _GiftItems(
+        name=name,
+        category=category,
+        amount=np.asarray(amount, dtype=np.int64),
+        ship_lo=ship_lo,
+        ship_hi=ship_hi,
+        supplier=supplier,
+        category_weight=np.asarray(cat_weight),
+        labels=labels,
+        suppliers=suppliers,
+    )
+
+
+@dataclass(frozen=True)
+class _GiftCosts:
+    """Shipping cost (yen) and the other costs as shares of the donation amount.
+
+    The arrays are filled in place when rule breakers are chosen.
+    """
+
+    shipping: np.ndarray
+    portal: np.ndarray
+    admin: np.ndarray
+    procurement: np.ndarray
+
+
+def _gift_costs(s: _Settings, rng: np.random.Generator, items: _GiftItems) -> _GiftCosts:
+    """Costs that keep to the rules: compliant gifts stay under the total-cost cap by
+    shrinking admin, then procurement."""
+    g, amt = len(items.name), items.amount
+    ship = np.round(rng.uniform(items.ship_lo, items.ship_hi) / 10) * 10
     portal = rng.uniform(*s["portal_fee_share"], size=g)
     admin = rng.uniform(*s["admin_share"], size=g)
     proc = rng.uniform(*s["procurement_share"], size=g)
-    # Compliant gifts stay under the total-cost cap: shrink admin, then procurement.
     room = float(s["max_total_share"]) - ship / amt - portal
     if (room < 0.06).any():
-        worst = name[int(np.argmin(room))]
+        worst = items.name[int(np.argmin(room))]
         raise ProfileError(
             f"The gift '{worst}' costs so much to ship that it cannot keep to the 50% total-cost "
             "rule: lower its category's 'shipping' or raise its 'amounts' in the profile's "
@@ -669,8 +834,16 @@ def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np
         )
     admin = np.minimum(admin, np.maximum(room - 0.15, 0.005))
     proc = np.maximum(np.minimum(proc, room - admin), 0.05)
+    return _GiftCosts(shipping=ship, portal=portal, admin=admin, procurement=proc)
 
-    # Rule breakers, chosen at random.
+
+def _rule_breakers(
+    s: _Settings, rng: np.random.Generator, items: _GiftItems, costs: _GiftCosts
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choose gifts at random to break the 30% procurement rule or only the 50% total rule,
+    and raise their costs in ``costs``; returns both sets of gift positions."""
+    g, amt = len(items.name), items.amount
+    proc, admin, ship, portal = costs.procurement, costs.admin, costs.shipping, costs.portal
     pick = rng.permutation(g)
     n_proc = (
         max(2, round(float(s["procurement_breaker_share"]) * g))
@@ -687,8 +860,13 @@ def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np
     target = rng.uniform(*s["total_breaker_range"], size=n_total)
     tb = total_breakers
     admin[tb] = target - proc[tb] - ship[tb] / amt[tb] - portal[tb]
+    return proc_breakers, total_breakers
 
-    # Listing years; every year keeps at least the most popular gift.
+
+def _listing_years(
+    s: _Settings, rng: np.random.Generator, g: int, breakers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last fiscal year each gift is listed; rule breakers stay listed to the end."""
     years = s.years
     first = np.where(
         rng.random(g) < float(s["listed_first_year_share"]),
@@ -697,44 +875,8 @@ def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np
     )
     still = rng.random(g) < float(s["still_listed_share"])
     last = np.where(still, years[-1], rng.integers(first, np.maximum(first, years[-1] - 1) + 1))
-    breakers = np.concatenate([proc_breakers, total_breakers])
     last[breakers] = years[-1]
-
-    popularity = (
-        np.asarray(cat_weight)
-        * np.exp(float(s["popularity_sigma"]) * rng.standard_normal(g))
-        * (amt / 10_000.0) ** -float(s["price_elasticity"])
-    )
-    popularity[breakers] *= float(s["rule_breaker_boost"])
-    top = int(np.argmax(popularity))
-    first[top], last[top] = years[0], years[-1]
-
-    gifts = pd.DataFrame(
-        {
-            "gift_id": np.arange(1, g + 1, dtype=np.int64),
-            "name": pd.array(name, dtype="str"),
-            "category": pd.Categorical(category, categories=labels),
-            "donation_amount": amt,
-            "procurement_cost": np.floor(proc * amt).astype(np.int64),
-            "shipping_cost": ship.astype(np.int64),
-            "portal_fee": np.floor(portal * amt).astype(np.int64),
-            "admin_cost": np.floor(admin * amt).astype(np.int64),
-            "supplier": pd.Categorical(supplier, categories=suppliers),
-            "listed_from": first.astype(np.int16),
-            "listed_to": last.astype(np.int16),
-        }
-    )
-    ids = gifts["gift_id"].to_numpy()
-    truth = {
-        "rule_breaking_gifts": sorted(int(i) for i in ids[breakers]),
-        "procurement_rule_breaking_gifts": [int(i) for i in ids[proc_breakers]],
-        "total_rule_only_breaking_gifts": [int(i) for i in ids[total_breakers]],
-        "rule_breaker_popularity_boost": float(s["rule_breaker_boost"]),
-        "gift_popularity": {
-            str(int(i)): round(float(p), 6) for i, p in zip(ids, popularity, strict=True)
-        },
-    }
-    return gifts, popularity, truth
+    return first, last
 
 
 def _inflow(

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import ProfileError, check_choice
+from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile, builtin_profiles, load_profile
 
@@ -59,6 +60,7 @@ __all__ = [
     "LEVELS",
     "ORIGIN_LONLAT",
     "PARAMETERS",
+    "ROLES",
     "TABLES",
     "boundaries",
     "build_map",
@@ -94,22 +96,20 @@ _AREA_NOTE = (
     "架空の地図から計算(自治体全体の面積と地区の面積はプロファイルの値に合わせ、"
     "住区・町丁の形と大きさは仮定)"
 )
+_AREA_KM2 = SharedColumn("area_km2", "float64", "面積", "land area", "km²")
 
 COLUMNS = [
-    Column(
-        "districts",
+    shared(
         "district_code",
-        "str",
-        "住区コード",
-        "district code",
-        "",
+        "districts",
         "住区を識別するコード(D01, D02 ...)。地区順、地区内は北から",
+        dtype="str",
     ),
     Column(
         "districts", "district_name", "str", "住区名", "district name", "", "住区の名前(架空の地名)"
     ),
-    Column("districts", "area", "category", "地区", "area", "", "住区が属する地区(北部・中央など)"),
-    Column("districts", "area_km2", "float64", "面積", "area", "km²", f"住区の面積。{_AREA_NOTE}"),
+    shared("area", "districts", "住区が属する地区(北部・中央など)"),
+    _AREA_KM2.at("districts", f"住区の面積。{_AREA_NOTE}"),
     Column(
         "districts",
         "centroid_x_km",
@@ -128,15 +128,7 @@ COLUMNS = [
         "km",
         "住区の重心の位置(自治体の重心から北へ何km)。架空の平面座標",
     ),
-    Column(
-        "chome",
-        "chome_code",
-        "str",
-        "町丁コード",
-        "chome code",
-        "",
-        "町丁を識別するコード(C001, C002 ...)。住区順",
-    ),
+    shared("chome_code", "chome", "町丁を識別するコード(C001, C002 ...)。住区順", dtype="str"),
     Column(
         "chome",
         "chome_name",
@@ -155,18 +147,14 @@ COLUMNS = [
         "",
         "丁目をまとめた町の名前(架空の地名)",
     ),
-    Column(
-        "chome",
-        "district_code",
-        "str",
-        "住区コード",
-        "district code",
-        "",
-        "町丁が属する住区のコード",
-    ),
-    Column("chome", "area", "category", "地区", "area", "", "町丁が属する地区"),
-    Column("chome", "area_km2", "float64", "面積", "area", "km²", f"町丁の面積。{_AREA_NOTE}"),
+    shared("district_code", "chome", "町丁が属する住区のコード", dtype="str"),
+    shared("area", "chome", "町丁が属する地区"),
+    _AREA_KM2.at("chome", f"町丁の面積。{_AREA_NOTE}"),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES): the map holds
+#: no personal data.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {"districts": {}, "chome": {}}
 
 PARAMETERS = [
     Param("geography.layout_seed", low=0, high=2**32 - 1),
@@ -692,11 +680,49 @@ class _Raster:
 
 
 def _raster(spec: _Spec) -> _Raster:
-    rng = np.random.default_rng(spec.layout_seed)
-    n_areas = len(spec.areas)
+    """Draw the map on a grid: the outline, then areas, districts inside areas, chome inside
+    districts, each level numbered in code order.
 
-    # -- outline: a polar blob, stretched along the axis the area names spread over ----------
+    Every draw comes from one generator seeded by the layout seed, in the order of the stages.
+    """
+    rng = np.random.default_rng(spec.layout_seed)
     directions, centre = _area_directions(spec.areas)
+    outline = _outline(rng, directions, centre)
+    grid = _land(rng, outline)
+    areas = _area_level(rng, spec, grid, outline, directions)
+    districts = _district_level(rng, spec, grid, areas)
+    districts, cx, cy = _districts_in_code_order(grid, districts)
+    chome = _chome_level(rng, spec, grid, districts)
+    chome = _chome_in_code_order(grid, chome, cx, cy)
+    return _Raster(
+        area=areas.grid,
+        district=districts.grid,
+        chome=chome.grid,
+        cell_km=math.sqrt(spec.total_km2 / len(grid.flat)),
+        origin=(float(grid.cols.mean()), float(grid.rows.mean())),
+        district_area=districts.parent,
+        chome_district=chome.parent,
+    )
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """The outline as a polar blob r(theta), stretched along the axis the area names spread over."""
+
+    harmonics: np.ndarray
+    amplitude: np.ndarray
+    phase: np.ndarray
+    sx: float  # stretch east-west
+    sy: float  # stretch north-south
+
+    def radius(self, theta: np.ndarray) -> np.ndarray:
+        """The blob's radius (before stretching) at the angles ``theta``."""
+        r = 1.0 + (self.amplitude * np.cos(self.harmonics * theta[..., None] + self.phase)).sum(-1)
+        return np.clip(r, 0.6, 1.45)
+
+
+def _outline(rng: np.random.Generator, directions: np.ndarray, centre: np.ndarray) -> _Outline:
+    """Random harmonics of the outline; a municipality whose areas spread north-south is taller."""
     ring = directions[~centre]
     ratio = (
         np.sqrt((np.sum(ring[:, 1] ** 2) + 0.5) / (np.sum(ring[:, 0] ** 2) + 0.5))
@@ -704,17 +730,68 @@ def _raster(spec: _Spec) -> _Raster:
         else 1.0
     )
     ratio = float(np.clip(ratio, 1 / 1.3, 1.3))
-    sx, sy = 1 / np.sqrt(ratio), np.sqrt(ratio)
     harmonics = np.arange(2, 9)
     amplitude = rng.normal(0.0, 1.0, harmonics.size) * 0.13 / harmonics**0.8
     phase = rng.uniform(0, 2 * np.pi, harmonics.size)
+    return _Outline(
+        harmonics=harmonics,
+        amplitude=amplitude,
+        phase=phase,
+        sx=1 / np.sqrt(ratio),
+        sy=np.sqrt(ratio),
+    )
 
-    def radius(theta: np.ndarray) -> np.ndarray:
-        r = 1.0 + (amplitude * np.cos(harmonics * theta[..., None] + phase)).sum(-1)
-        return np.clip(r, 0.6, 1.45)
 
+def _warp(
+    rng: np.random.Generator, shape: tuple[int, int], cell: float, scales: list[tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smooth displacement fields: a sum of noise at each (wavelength, amplitude) scale."""
+    wx, wy = np.zeros(shape), np.zeros(shape)
+    for sigma, amp in scales:
+        wx += amp * _noise(rng, shape, sigma / cell)
+        wy += amp * _noise(rng, shape, sigma / cell)
+    return wx, wy
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The raster: cell centres (row i = y, north up; column j = x, east) and the land cells."""
+
+    gx: np.ndarray
+    gy: np.ndarray
+    cell: float  # cell size in outline units
+    mask: np.ndarray  # land cells
+    flat: np.ndarray  # flat indices of the land cells
+    rows: np.ndarray  # row of each land cell
+    cols: np.ndarray  # column of each land cell
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.gx.shape
+
+    def level_coords(
+        self, rng: np.random.Generator, scales: list[tuple[float, float]]
+    ) -> np.ndarray:
+        """Warped coordinates of the land cells, so a level's boundaries wiggle at ``scales``."""
+        wx, wy = _warp(rng, self.shape, self.cell, scales)
+        flat = self.flat
+        return np.column_stack(
+            [self.gx.ravel()[flat] + wx.ravel()[flat], self.gy.ravel()[flat] + wy.ravel()[flat]]
+        )
+
+    def to_grid(self, values: np.ndarray) -> np.ndarray:
+        """A full grid with ``values`` on the land cells and -1 at sea."""
+        grid = np.full(self.shape, -1, dtype=np.int64)
+        grid.ravel()[self.flat] = values
+        return grid
+
+
+def _land(rng: np.random.Generator, outline: _Outline) -> _Grid:
+    """Size the grid to the blob (about ``_TARGET_CELLS`` cells) and mark the land: one piece,
+    no holes, with sea all round the edge."""
+    sx, sy = outline.sx, outline.sy
     theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
-    r = radius(theta)
+    r = outline.radius(theta)
     blob_area = 0.5 * np.sum(r**2) * (2 * np.pi / theta.size) * sx * sy
     cell = np.sqrt(blob_area / _TARGET_CELLS)
     margin = 0.25
@@ -722,129 +799,138 @@ def _raster(spec: _Spec) -> _Raster:
     y0, y1 = (r * np.sin(theta) * sy).min() - margin, (r * np.sin(theta) * sy).max() + margin
     nx, ny = int(np.ceil((x1 - x0) / cell)), int(np.ceil((y1 - y0) / cell))
     xs, ys = x0 + cell * np.arange(nx), y0 + cell * np.arange(ny)
-    gx, gy = np.meshgrid(xs, ys)  # row i = y (north up), column j = x (east)
+    gx, gy = np.meshgrid(xs, ys)
 
-    def warp(scales: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Smooth displacement fields: a sum of noise at each (wavelength, amplitude) scale."""
-        wx, wy = np.zeros((ny, nx)), np.zeros((ny, nx))
-        for sigma, amp in scales:
-            wx += amp * _noise(rng, (ny, nx), sigma / cell)
-            wy += amp * _noise(rng, (ny, nx), sigma / cell)
-        return wx, wy
-
-    wx, wy = warp([(0.3, 0.08), (0.1, 0.035), (0.03, 0.008)])
+    wx, wy = _warp(rng, (ny, nx), cell, [(0.3, 0.08), (0.1, 0.035), (0.03, 0.008)])
     ux, uy = (gx + wx) / sx, (gy + wy) / sy
-    mask = np.hypot(ux, uy) < radius(np.arctan2(uy, ux))
+    mask = np.hypot(ux, uy) < outline.radius(np.arctan2(uy, ux))
     comp = _components(np.where(mask, 0, -1))
     mask &= comp == int(np.argmax(np.bincount(comp[mask])))  # the largest piece
     comp = _components(np.where(mask, -1, 0))  # fill holes: only the open sea stays outside
     mask = comp != comp[0, 0]
     mask[[0, -1], :] = False  # the grid's edge is always sea
     mask[:, [0, -1]] = False
-
     flat = np.flatnonzero(mask)
     rows, cols = np.divmod(flat, nx)
+    return _Grid(gx=gx, gy=gy, cell=cell, mask=mask, flat=flat, rows=rows, cols=cols)
 
-    def level_coords(scales: list[tuple[float, float]]) -> np.ndarray:
-        wx, wy = warp(scales)
-        return np.column_stack(
-            [gx.ravel()[flat] + wx.ravel()[flat], gy.ravel()[flat] + wy.ravel()[flat]]
-        )
 
-    def to_grid(values: np.ndarray) -> np.ndarray:
-        grid = np.full((ny, nx), -1, dtype=np.int64)
-        grid.ravel()[flat] = values
-        return grid
+@dataclass(frozen=True)
+class _Level:
+    """One level of the map (areas, districts or chome) on the grid."""
 
-    # -- areas: seeds where the names point, sizes from area_km2 ------------------------------
-    pa = level_coords([(0.35, 0.11), (0.1, 0.02)])
-    reach = 0.6 * radius(np.arctan2(directions[:, 1] / sy, directions[:, 0] / sx))
-    seeds = directions * reach[:, None] * np.array([sx, sy])
+    grid: np.ndarray  # the unit of each cell, -1 at sea
+    labels: np.ndarray  # the unit of each land cell
+    parent: np.ndarray  # the unit of the level above, for each unit
+
+
+def _area_level(
+    rng: np.random.Generator,
+    spec: _Spec,
+    grid: _Grid,
+    outline: _Outline,
+    directions: np.ndarray,
+) -> _Level:
+    """Areas grown from seeds where their names point (北, 南 ...), sized by ``area_km2``."""
+    n_areas = len(spec.areas)
+    pa = grid.level_coords(rng, [(0.35, 0.11), (0.1, 0.02)])
+    reach = 0.6 * outline.radius(
+        np.arctan2(directions[:, 1] / outline.sy, directions[:, 0] / outline.sx)
+    )
+    seeds = directions * reach[:, None] * np.array([outline.sx, outline.sy])
     area_share = np.asarray(spec.area_km2) / np.sum(spec.area_km2)
     area_lab = _split(pa, n_areas, rng, area_share, seeds=seeds, tol=0.01)
-    area_grid = to_grid(area_lab)
-    parent_grid = np.where(mask, 0, -1)
+    area_grid = grid.to_grid(area_lab)
+    parent_grid = np.where(grid.mask, 0, -1)
     area_grid = _keep_largest(
         _despeckle(area_grid, parent_grid, np.zeros(n_areas, np.int64)),
         parent_grid,
         np.zeros(n_areas, np.int64),
     )
-    area_lab = area_grid.ravel()[flat]
+    return _Level(
+        grid=area_grid, labels=area_grid.ravel()[grid.flat], parent=np.zeros(n_areas, np.int64)
+    )
 
-    # -- districts inside areas ---------------------------------------------------------------
-    pd_ = level_coords([(0.15, 0.05), (0.05, 0.012)])
-    district_lab = np.zeros(len(flat), dtype=np.int64)
+
+def _district_level(rng: np.random.Generator, spec: _Spec, grid: _Grid, areas: _Level) -> _Level:
+    """Each area split into its ``districts_per_area`` districts of slightly unequal size."""
+    n_areas = len(spec.areas)
+    pd_ = grid.level_coords(rng, [(0.15, 0.05), (0.05, 0.012)])
+    district_lab = np.zeros(len(grid.flat), dtype=np.int64)
     district_area = np.repeat(np.arange(n_areas), spec.districts_per_area)
     start = np.r_[0, np.cumsum(spec.districts_per_area)]
     for a in range(n_areas):
-        inside = area_lab == a
+        inside = areas.labels == a
         k = spec.districts_per_area[a]
         _check_room(
             inside.sum(), k, f"{k} districts in the area {spec.areas[a]}", "districts_per_area"
         )
         share = np.exp(rng.normal(0.0, 0.2, k))
         district_lab[inside] = start[a] + _split(pd_[inside], k, rng, share / share.sum())
-    district_grid = to_grid(district_lab)
     district_grid = _keep_largest(
-        _despeckle(district_grid, area_grid, district_area), area_grid, district_area
+        _despeckle(grid.to_grid(district_lab), areas.grid, district_area),
+        areas.grid,
+        district_area,
     )
-    district_lab = district_grid.ravel()[flat]
+    return _Level(grid=district_grid, labels=district_grid.ravel()[grid.flat], parent=district_area)
 
-    # districts in code order: by area, then north to south
+
+def _districts_in_code_order(
+    grid: _Grid, districts: _Level
+) -> tuple[_Level, np.ndarray, np.ndarray]:
+    """Renumber districts by area, then north to south; also return their centroids (cx, cy),
+    which order the chome."""
+    district_lab, district_area = districts.labels, districts.parent
     n_districts = len(district_area)
     counts = np.bincount(district_lab, minlength=n_districts)
-    cy = np.bincount(district_lab, weights=rows, minlength=n_districts) / counts
-    cx = np.bincount(district_lab, weights=cols, minlength=n_districts) / counts
+    cy = np.bincount(district_lab, weights=grid.rows, minlength=n_districts) / counts
+    cx = np.bincount(district_lab, weights=grid.cols, minlength=n_districts) / counts
     order = np.lexsort((cx, -cy, district_area))
     rank = np.empty(n_districts, dtype=np.int64)
     rank[order] = np.arange(n_districts)
     district_lab = rank[district_lab]
-    district_area = district_area[order]
-    counts, cx, cy = counts[order], cx[order], cy[order]
-    district_grid = to_grid(district_lab)
+    level = _Level(
+        grid=grid.to_grid(district_lab), labels=district_lab, parent=district_area[order]
+    )
+    return level, cx[order], cy[order]
 
-    # -- chome inside districts ---------------------------------------------------------------
+
+def _chome_level(rng: np.random.Generator, spec: _Spec, grid: _Grid, districts: _Level) -> _Level:
+    """``chome_count`` chome shared among districts by the square root of their size (cells)."""
+    n_districts = len(districts.parent)
+    counts = np.bincount(districts.labels, minlength=n_districts)
     per_district = _allocate(spec.chome_count, np.sqrt(counts.astype(float)))
-    pc = level_coords([(0.07, 0.02), (0.025, 0.005)])
-    chome_lab = np.zeros(len(flat), dtype=np.int64)
+    pc = grid.level_coords(rng, [(0.07, 0.02), (0.025, 0.005)])
+    chome_lab = np.zeros(len(grid.flat), dtype=np.int64)
     chome_district = np.repeat(np.arange(n_districts), per_district)
     cstart = np.r_[0, np.cumsum(per_district)]
     for d in range(n_districts):
-        inside = district_lab == d
+        inside = districts.labels == d
         k = int(per_district[d])
         _check_room(inside.sum(), k, f"{k} chome in one district", "chome_count")
         share = np.exp(rng.normal(0.0, 0.25, k))
         chome_lab[inside] = cstart[d] + _split(pc[inside], k, rng, share / share.sum())
-    chome_grid = to_grid(chome_lab)
     chome_grid = _keep_largest(
-        _despeckle(chome_grid, district_grid, chome_district), district_grid, chome_district
+        _despeckle(grid.to_grid(chome_lab), districts.grid, chome_district),
+        districts.grid,
+        chome_district,
     )
-    chome_lab = chome_grid.ravel()[flat]
+    return _Level(grid=chome_grid, labels=chome_grid.ravel()[grid.flat], parent=chome_district)
 
-    # chome in code order: by district, then clockwise from north around the district centroid
+
+def _chome_in_code_order(grid: _Grid, chome: _Level, cx: np.ndarray, cy: np.ndarray) -> _Level:
+    """Renumber chome by district, then clockwise from north around the district centroid."""
+    chome_lab, chome_district = chome.labels, chome.parent
     n_chome = len(chome_district)
     ccount = np.bincount(chome_lab, minlength=n_chome)
-    ky = np.bincount(chome_lab, weights=rows, minlength=n_chome) / ccount
-    kx = np.bincount(chome_lab, weights=cols, minlength=n_chome) / ccount
+    ky = np.bincount(chome_lab, weights=grid.rows, minlength=n_chome) / ccount
+    kx = np.bincount(chome_lab, weights=grid.cols, minlength=n_chome) / ccount
     bearing = np.arctan2(kx - cx[chome_district], ky - cy[chome_district]) % (2 * np.pi)
     corder = np.lexsort((bearing, chome_district))
     crank = np.empty(n_chome, dtype=np.int64)
     crank[corder] = np.arange(n_chome)
     chome_lab = crank[chome_lab]
-    chome_district = chome_district[corder]
-
-    total_cells = len(flat)
-    cell_km = math.sqrt(spec.total_km2 / total_cells)
-    origin = (float(cols.mean()), float(rows.mean()))
-    return _Raster(
-        area=area_grid,
-        district=district_grid,
-        chome=to_grid(chome_lab),
-        cell_km=cell_km,
-        origin=origin,
-        district_area=district_area,
-        chome_district=chome_district,
-    )
+    return _Level(grid=grid.to_grid(chome_lab), labels=chome_lab, parent=chome_district[corder])
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,11 +38,12 @@ import pyarrow.compute as pc
 
 from ebpmkit.errors import ParameterError, ProfileError
 from ebpmkit.synth import _names as N
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
 
-__all__ = ["COLUMNS", "PARAMETERS", "TABLES", "name_parts", "simulate"]
+__all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "name_parts", "simulate"]
 
 TABLES = {
     "identities": (
@@ -53,15 +54,7 @@ TABLES = {
 
 _T = "identities"
 COLUMNS = [
-    Column(
-        _T,
-        "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
-        "住民を識別する番号(residents と結合できる)",
-    ),
+    shared("person_id", _T, "住民を識別する番号(residents と結合できる)"),
     Column(
         _T,
         "resident_code",
@@ -91,16 +84,8 @@ COLUMNS = [
         "",
         "氏名の読み(全角カタカナ、全角スペース区切り)",
     ),
-    Column(
-        _T,
-        "birth_date",
-        "datetime64[s]",
-        "生年月日",
-        "date of birth",
-        "",
-        "residents の生年月日と同じ",
-    ),
-    Column(_T, "sex", "category", "性別", "sex", "", "男性/女性"),
+    shared("birth_date", _T, "residents の生年月日と同じ"),
+    shared("sex", _T),
     Column(
         _T,
         "address",
@@ -131,6 +116,16 @@ COLUMNS = [
         "番号は実際には割り当てられない。15歳未満は世帯主の番号。携帯の割合は仮定",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). The direct
+#: identifiers keep the identifying layer out of the anonymized variant.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    _T: {
+        "direct": ("resident_code", "name_kanji", "name_kana", "address", "postal_code", "phone"),
+        "id": ("person_id",),
+        "quasi": ("birth_date", "sex"),
+    },
+}
 
 PARAMETERS = [
     Param("municipality.name", "text"),
@@ -286,9 +281,50 @@ def _composed_surnames() -> dict[str, tuple[str, float]]:
 
 @functools.cache
 def _pools() -> _Pools:
+    """Every family and given name the generator can use, with readings, weights and eras."""
     from faker.providers.person.ja_JP import Provider as JaProvider
 
-    # Surnames: Faker's 50 (weighted by its counts), the common list, then the composed tail.
+    family = _family_names(JaProvider)
+    given = _given_names_list(JaProvider)
+    parts = pd.concat(
+        [
+            pd.DataFrame({"kind": "family", "kanji": family.kanji, "kana": family.kana}),
+            pd.DataFrame({"kind": "given", "kanji": given.kanji, "kana": given.kana}),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(ignore_index=True)
+    return _Pools(
+        family_kanji=pa.array(family.kanji, pa.string()),
+        family_kana=pa.array(family.kana, pa.string()),
+        surname_tier=family.tier,
+        surname_weight=family.weight,
+        foreign_family=family.foreign,
+        given_kanji=pa.array(given.kanji, pa.string()),
+        given_kana=pa.array(given.kana, pa.string()),
+        given_key=pd.factorize(pd.Series(given.kanji, dtype=object))[0].astype(np.int64),
+        japanese_given=given.japanese,
+        old_katakana=given.old_katakana,
+        foreign_given=given.foreign,
+        parts=parts,
+        kanji=pa.array(family.kanji + given.kanji, pa.string()),
+        kana=pa.array(family.kana + given.kana, pa.string()),
+    )
+
+
+@dataclass(frozen=True)
+class _FamilyNames:
+    """Family names: the Japanese ones first (with tier and weight), then the foreign ones."""
+
+    kanji: list[str]
+    kana: list[str]
+    tier: np.ndarray  # of the Japanese surnames
+    weight: np.ndarray  # of the Japanese surnames
+    foreign: dict[str, np.ndarray]  # origin -> indices
+
+
+def _family_names(provider) -> _FamilyNames:
+    """Surnames: Faker's 50 (weighted by its counts), the common list, then the composed tail;
+    a surname already listed keeps its first tier. Foreign family names follow, by origin."""
     kanji_list: list[str] = []
     kana_list: list[str] = []
     tiers: list[int] = []
@@ -304,7 +340,7 @@ def _pools() -> _Pools:
         tiers.append(tier)
         weights.append(weight)
 
-    for (kanji, kana, _roman), count in JaProvider.last_name_pairs.items():
+    for (kanji, kana, _roman), count in provider.last_name_pairs.items():
         add_surname(kanji, kana, 0, float(count))
     for rank, token in enumerate(N.SURNAMES_COMMON.split()):
         kanji, kana = token.split(":")
@@ -320,8 +356,28 @@ def _pools() -> _Pools:
         kanji_list.extend(names)
         kana_list.extend(names)
         foreign_family[origin] = np.arange(start, start + len(names))
+    return _FamilyNames(
+        kanji=kanji_list,
+        kana=kana_list,
+        tier=np.array(tiers[:n_japanese], dtype=np.int8),
+        weight=np.array(weights[:n_japanese]),
+        foreign=foreign_family,
+    )
 
-    # Given names: male and female Japanese pools, old katakana names, foreign names.
+
+@dataclass(frozen=True)
+class _GivenNames:
+    """Given names: Japanese men's and women's pools, old katakana names, then foreign ones."""
+
+    kanji: list[str]
+    kana: list[str]
+    japanese: tuple[_GivenPool, _GivenPool]  # male, female
+    old_katakana: np.ndarray  # indices
+    foreign: dict[tuple[str, int], np.ndarray]  # (origin, is_female) -> indices
+
+
+def _given_names_list(provider) -> _GivenNames:
+    """Compose the Japanese pools of each sex, then append the old katakana and foreign names."""
     given_kanji: list[str] = []
     given_kana: list[str] = []
     pools = []
@@ -334,7 +390,7 @@ def _pools() -> _Pools:
                 N.MALE_CLASSIC_TAILS,
                 N.MALE_MODERN_TAILS,
                 N.MALE_SOLO,
-                JaProvider.first_name_male_pairs,
+                provider.first_name_male_pairs,
             ),
             (
                 N.FEMALE_HEADS,
@@ -343,19 +399,11 @@ def _pools() -> _Pools:
                 N.FEMALE_CLASSIC_TAILS,
                 N.FEMALE_MODERN_TAILS,
                 N.FEMALE_SOLO,
-                JaProvider.first_name_female_pairs,
+                provider.first_name_female_pairs,
             ),
         ]
     ):
-        names = _compose_given(*spec)
-        rows = [(k, v, w, e, False) for (k, v), (w, e) in names.items()]
-        if sex == 1:  # short women's names may also be written in hiragana
-            written: dict[str, list] = {}
-            for (_kanji, kana), (w, e) in names.items():
-                if len(kana) <= 3:
-                    entry = written.setdefault(kana, [0.0, e])
-                    entry[0] = max(entry[0], w)
-            rows += [(_hiragana(v), v, w, e, True) for v, (w, e) in written.items()]
+        rows = _japanese_given_rows(_compose_given(*spec), female=sex == 1)
         start = len(given_kanji)
         given_kanji.extend(r[0] for r in rows)
         given_kana.extend(r[1] for r in rows)
@@ -383,30 +431,29 @@ def _pools() -> _Pools:
             given_kanji.extend(names)
             given_kana.extend(names)
             foreign_given[(origin, sex)] = np.arange(start, start + len(names))
-
-    parts = pd.concat(
-        [
-            pd.DataFrame({"kind": "family", "kanji": kanji_list, "kana": kana_list}),
-            pd.DataFrame({"kind": "given", "kanji": given_kanji, "kana": given_kana}),
-        ],
-        ignore_index=True,
-    ).drop_duplicates(ignore_index=True)
-    return _Pools(
-        family_kanji=pa.array(kanji_list, pa.string()),
-        family_kana=pa.array(kana_list, pa.string()),
-        surname_tier=np.array(tiers[:n_japanese], dtype=np.int8),
-        surname_weight=np.array(weights[:n_japanese]),
-        foreign_family=foreign_family,
-        given_kanji=pa.array(given_kanji, pa.string()),
-        given_kana=pa.array(given_kana, pa.string()),
-        given_key=pd.factorize(pd.Series(given_kanji, dtype=object))[0].astype(np.int64),
-        japanese_given=(pools[0], pools[1]),
+    return _GivenNames(
+        kanji=given_kanji,
+        kana=given_kana,
+        japanese=(pools[0], pools[1]),
         old_katakana=old_katakana,
-        foreign_given=foreign_given,
-        parts=parts,
-        kanji=pa.array(kanji_list + given_kanji, pa.string()),
-        kana=pa.array(kana_list + given_kana, pa.string()),
+        foreign=foreign_given,
     )
+
+
+def _japanese_given_rows(
+    names: dict[tuple[str, str], list], *, female: bool
+) -> list[tuple[str, str, float, int, bool]]:
+    """(written, kana, weight, era, is_hiragana) of each composed name; short women's names
+    may also be written in hiragana, at the weight of their most common kanji spelling."""
+    rows = [(k, v, w, e, False) for (k, v), (w, e) in names.items()]
+    if female:
+        written: dict[str, list] = {}
+        for (_kanji, kana), (w, e) in names.items():
+            if len(kana) <= 3:
+                entry = written.setdefault(kana, [0.0, e])
+                entry[0] = max(entry[0], w)
+        rows += [(_hiragana(v), v, w, e, True) for v, (w, e) in written.items()]
+    return rows
 
 
 _GRID_BAN, _GRID_GO, _ROOMS_PER_FLOOR = 40, 30, 8

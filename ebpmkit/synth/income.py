@@ -43,11 +43,12 @@ import pandas as pd
 
 from ebpmkit import tax
 from ebpmkit.errors import ProfileError
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile
 
-__all__ = ["COLUMNS", "EMPLOYMENT", "PARAMETERS", "TABLES", "simulate", "summary"]
+__all__ = ["COLUMNS", "EMPLOYMENT", "PARAMETERS", "ROLES", "TABLES", "simulate", "summary"]
 
 NAME = "income"
 EMPLOYMENT = ["正規雇用", "非正規雇用", "自営業", "年金", "無職"]
@@ -64,13 +65,9 @@ TABLES = {
 _A = "(合成データの仮定値に基づく)"
 _T = "国の税制(ebpmkit.tax)で計算"
 COLUMNS = [
-    Column(
-        "income_tax",
+    shared(
         "fiscal_year",
-        "int16",
-        "年度",
-        "fiscal year",
-        "年度",
+        "income_tax",
         "住民税の課税年度(4月1日時点の住民が対象。実際の賦課期日は1月1日)",
     ),
     Column(
@@ -82,7 +79,7 @@ COLUMNS = [
         "年",
         "所得の年(1月-12月)。年度の前年",
     ),
-    Column("income_tax", "person_id", "int64", "個人ID", "person ID", "", "residents の person_id"),
+    shared("person_id", "income_tax", "residents の person_id"),
     Column(
         "income_tax",
         "employment",
@@ -228,6 +225,9 @@ COLUMNS = [
         "所得割を納める人(income_levy が0より大きい)。「納税義務者1人あたり所得」の分母",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES).
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {"income_tax": {"id": ("person_id",)}}
 
 PARAMETERS = [
     Param("income.age_bands", "numbers", low=0, high=120, length=N_BANDS),
@@ -443,6 +443,10 @@ def _dependants(
 def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """Generate ``income_tax`` from ``resident_years`` and ``residents``.
 
+    Stages: read the register; draw each person's lasting effects; employment; salary,
+    business and pension revenue; social insurance; spouses and dependants from the
+    household; income tax and resident tax by income year; the table.
+
     Examples
     --------
     >>> from ebpmkit.synth.profile import load_profile
@@ -459,11 +463,41 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
                 f"The income module needs the '{name}' table; run the population module first."
             )
     prm = _Params.read(ctx.profile)
-    ry = ctx.tables["resident_years"]
-    res = ctx.tables["residents"]
-    rng = ctx.rng(NAME)
+    register = _read_register(ctx.tables["resident_years"], ctx.tables["residents"])
+    rows = _table_rows(register, prm)
+    effects = _draw_effects(ctx.rng(NAME), len(ctx.tables["residents"]), rows)
+    revenue = _revenue(prm, rows, effects)
+    del effects
+    social = np.floor(
+        np.minimum(revenue.salary * prm.si_salary, prm.si_salary_cap)
+        + revenue.business * prm.si_business
+        + revenue.pension * prm.si_pension
+    )
+    fam = _family(register, rows, revenue)
+    del register
+    # majority at 18 from April 2022 (status on 1 January)
+    minor_age = np.where(rows.fy <= 2022, 20, 18)
+    exempt = (rows.age_dec < minor_age) | fam["single_parent"]
+    cols = _assess(prm, rows, revenue, social, fam, exempt)
+    return {"income_tax": _frame(rows, revenue, fam, cols)}
 
-    # every register row (children too: they count as dependants), sorted by fiscal year
+
+@dataclass(frozen=True)
+class _Register:
+    """Every register row (children too: they count as dependants), sorted by fiscal year."""
+
+    fy: np.ndarray
+    pid: np.ndarray
+    person: np.ndarray  # position of each row's person in ``residents``
+    age_dec: np.ndarray  # age on 31 December of the income year
+    relationship: np.ndarray
+    household: np.ndarray
+    adult_rows: np.ndarray  # the rows aged 15+ on 1 April, which become the table's rows
+    female: np.ndarray  # of the adult rows, 1 for women
+
+
+def _read_register(ry: pd.DataFrame, res: pd.DataFrame) -> _Register:
+    """The register rows sorted by fiscal year, with each person's age on 31 December."""
     fy_all = ry["fiscal_year"].to_numpy(np.int64)
     order = np.argsort(fy_all, kind="stable") if (np.diff(fy_all) < 0).any() else slice(None)
     fy_all = fy_all[order]
@@ -472,51 +506,130 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     if (idx_all < 0).any():
         raise ProfileError("Some person_id of resident_years are missing from residents.")
     birth_year = res["birth_date"].dt.year.to_numpy(np.int64)
-    age_dec_all = fy_all - 1 - birth_year[idx_all]  # age on 31 December of the income year
-    rel_all = _codes(ry["relationship"], RELATIONSHIPS)[order]
     adult_rows = np.flatnonzero(ry["age"].to_numpy()[order] >= 15)
+    return _Register(
+        fy=fy_all,
+        pid=pid_all,
+        person=idx_all,
+        age_dec=fy_all - 1 - birth_year[idx_all],
+        relationship=_codes(ry["relationship"], RELATIONSHIPS)[order],
+        household=ry["household_id"].to_numpy(np.int64)[order],
+        adult_rows=adult_rows,
+        female=(_codes(ry["sex"], ["男性", "女性"])[order][adult_rows] == 1).astype(np.int64),
+    )
 
-    # rows of the table: residents aged 15+ on 1 April
-    fy = fy_all[adult_rows]
-    pid = pid_all[adult_rows]
-    idx = idx_all[adult_rows]
-    age_dec = age_dec_all[adult_rows]
-    female = (_codes(ry["sex"], ["男性", "女性"])[order][adult_rows] == 1).astype(np.int64)
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows of ``income_tax`` (residents aged 15+ on 1 April) and what the models group by."""
+
+    fy: np.ndarray
+    pid: np.ndarray
+    person: np.ndarray
+    age_dec: np.ndarray
+    female: np.ndarray
+    years: np.ndarray  # the fiscal years, first to last
+    bounds: np.ndarray  # rows bounds[k]:bounds[k + 1] belong to years[k]
+    group: np.ndarray  # sex x age band
+    old: np.ndarray  # 65 or over on 31 December
+    growth: np.ndarray  # wage growth factor of each fiscal year
+    year_of: np.ndarray  # position of each row's fiscal year in ``years``
+
+    @property
+    def n(self) -> int:
+        return len(self.fy)
+
+
+def _table_rows(register: _Register, prm: _Params) -> _Rows:
+    """Select the rows aged 15+ and compute their age band, year position and wage growth."""
+    fy = register.fy[register.adult_rows]
+    age_dec = register.age_dec[register.adult_rows]
     n = len(fy)
     years = np.arange(fy.min(), fy.max() + 1) if n else np.zeros(0, dtype=np.int64)
-    bounds = np.searchsorted(fy, np.r_[years, years[-1] + 1] if n else [0])
-
-    # lasting person effects, drawn in the order of ``residents`` (one row per person)
-    n_persons = len(res)
-    z = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # earnings rank
-    w = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # attachment to work
-    zb = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # business
-    zp = rng.standard_normal(n_persons, dtype=np.float32)[idx]  # pension
-    up = rng.random(n_persons, dtype=np.float32)[idx]  # no pension
-    e_sal = rng.standard_normal(n, dtype=np.float32)
-    e_emp = rng.standard_normal(n, dtype=np.float32)
-
-    v = prm.yearly_noise
     band = np.clip((age_dec - int(prm.bands[0])) // 5, 0, N_BANDS - 1)
-    group = female * N_BANDS + band  # sex x age band
-    old = age_dec >= 65
-    growth = ((1 + prm.wage_growth) ** (years - prm.base_year)).astype(np.float64)
-    year_of = fy - (years[0] if n else 0)
+    return _Rows(
+        fy=fy,
+        pid=register.pid[register.adult_rows],
+        person=register.person[register.adult_rows],
+        age_dec=age_dec,
+        female=register.female,
+        years=years,
+        bounds=np.searchsorted(fy, np.r_[years, years[-1] + 1] if n else [0]),
+        group=register.female * N_BANDS + band,
+        old=age_dec >= 65,
+        growth=((1 + prm.wage_growth) ** (years - prm.base_year)).astype(np.float64),
+        year_of=fy - (years[0] if n else 0),
+    )
 
-    # employment: a standard-normal attachment falls between cut points by sex and age band
+
+@dataclass(frozen=True)
+class _Effects:
+    """Standard-normal and uniform draws: lasting per person (indexed by row) and yearly."""
+
+    z: np.ndarray  # earnings rank
+    w: np.ndarray  # attachment to work
+    zb: np.ndarray  # business
+    zp: np.ndarray  # pension
+    up: np.ndarray  # no pension
+    e_sal: np.ndarray  # yearly part of pay
+    e_emp: np.ndarray  # yearly part of employment
+
+
+def _draw_effects(rng: np.random.Generator, n_persons: int, rows: _Rows) -> _Effects:
+    """Draw the lasting effects in the order of ``residents`` (one per person), then yearly ones.
+
+    The order of the draws is the random stream of this module: changing it changes the data.
+    """
+    idx = rows.person
+    z = rng.standard_normal(n_persons, dtype=np.float32)[idx]
+    w = rng.standard_normal(n_persons, dtype=np.float32)[idx]
+    zb = rng.standard_normal(n_persons, dtype=np.float32)[idx]
+    zp = rng.standard_normal(n_persons, dtype=np.float32)[idx]
+    up = rng.random(n_persons, dtype=np.float32)[idx]
+    e_sal = rng.standard_normal(rows.n, dtype=np.float32)
+    e_emp = rng.standard_normal(rows.n, dtype=np.float32)
+    return _Effects(z=z, w=w, zb=zb, zp=zp, up=up, e_sal=e_sal, e_emp=e_emp)
+
+
+@dataclass(frozen=True)
+class _Revenue:
+    """Employment and the three kinds of revenue of each row."""
+
+    employment: np.ndarray
+    salary: np.ndarray
+    business: np.ndarray
+    pension: np.ndarray
+
+
+def _revenue(prm: _Params, rows: _Rows, fx: _Effects) -> _Revenue:
+    """Employment, then salary, business income and pension; pensioners are those with one."""
+    emp = _employment(prm, rows, fx)
+    salary = _salary(prm, rows, fx, emp)
+    business = _business(prm, rows, fx, emp)
+    pension = _pension(prm, rows, fx)
+    emp = np.where(rows.old & (emp == NONE) & (pension > 0), np.int8(PENSION), emp)
+    return _Revenue(employment=emp, salary=salary, business=business, pension=pension)
+
+
+def _employment(prm: _Params, rows: _Rows, fx: _Effects) -> np.ndarray:
+    """A standard-normal attachment falls between cut points by sex and age band."""
+    v = prm.yearly_noise
     link = prm.rank_link
     latent = (
-        np.float32(np.sqrt(1 - v)) * (np.float32(link) * z + np.float32(np.sqrt(1 - link**2)) * w)
-        + np.float32(np.sqrt(v)) * e_emp
+        np.float32(np.sqrt(1 - v))
+        * (np.float32(link) * fx.z + np.float32(np.sqrt(1 - link**2)) * fx.w)
+        + np.float32(np.sqrt(v)) * fx.e_emp
     )
     cuts = _thresholds(prm.shares).reshape(-1, 3).astype(np.float32)
-    level = (latent > cuts[:, 2].take(group)).astype(np.int8)
-    level += latent > cuts[:, 1].take(group)
-    level += latent > cuts[:, 0].take(group)
-    emp = np.array([NONE, NONREGULAR, SELF_EMPLOYED, REGULAR], dtype=np.int8).take(level)
-    del latent, level
+    level = (latent > cuts[:, 2].take(rows.group)).astype(np.int8)
+    level += latent > cuts[:, 1].take(rows.group)
+    level += latent > cuts[:, 0].take(rows.group)
+    return np.array([NONE, NONREGULAR, SELF_EMPLOYED, REGULAR], dtype=np.int8).take(level)
 
-    # salary: the group mean split into regular and non-regular pay with the survey's ratio
+
+def _salary(prm: _Params, rows: _Rows, fx: _Effects, emp: np.ndarray) -> np.ndarray:
+    """The group mean split into regular and non-regular pay with the survey's ratio."""
+    v = prm.yearly_noise
     s = prm.shares.reshape(-1, 3)
     nonreg_share = s[:, 1] / np.maximum(s[:, 0] + s[:, 1], 1e-9)
     regular_mean = prm.salary_mean.reshape(-1) / (
@@ -528,40 +641,49 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     sigmas = np.array([prm.sigma_non, prm.sigma_reg])
     log_mu = (np.log(np.maximum(means, 1.0)) - sigmas**2 / 2).reshape(-1)
     sig = np.tile(sigmas, len(regular_mean))
-    salary = np.zeros(n)
-    rows = np.flatnonzero((emp == REGULAR) | (emp == NONREGULAR))
-    gi = group[rows] * 2 + (emp[rows] == REGULAR)
-    rank = np.sqrt(1 - v) * z[rows] + np.sqrt(v) * e_sal[rows]
-    salary[rows] = np.round(np.exp(log_mu[gi] + sig[gi] * rank) * growth[year_of[rows]], -3)
+    salary = np.zeros(rows.n)
+    sel = np.flatnonzero((emp == REGULAR) | (emp == NONREGULAR))
+    gi = rows.group[sel] * 2 + (emp[sel] == REGULAR)
+    rank = np.sqrt(1 - v) * fx.z[sel] + np.sqrt(v) * fx.e_sal[sel]
+    salary[sel] = np.round(np.exp(log_mu[gi] + sig[gi] * rank) * rows.growth[rows.year_of[sel]], -3)
+    return salary
 
-    business = np.zeros(n)
-    rows = np.flatnonzero(emp == SELF_EMPLOYED)
+
+def _business(prm: _Params, rows: _Rows, fx: _Effects, emp: np.ndarray) -> np.ndarray:
+    """Log-normal business income of the self-employed, partly tied to the earnings rank."""
+    v = prm.yearly_noise
+    business = np.zeros(rows.n)
+    sel = np.flatnonzero(emp == SELF_EMPLOYED)
     sb = prm.sigma_business
-    brank = np.sqrt(1 - v) * (0.6 * z[rows] + 0.8 * zb[rows]) + np.sqrt(v) * e_sal[rows]
-    mean_b = prm.business_mean[female[rows]] * prm.level * growth[year_of[rows]]
-    business[rows] = np.round(mean_b * np.exp(sb * brank - sb**2 / 2), -3)
+    brank = np.sqrt(1 - v) * (0.6 * fx.z[sel] + 0.8 * fx.zb[sel]) + np.sqrt(v) * fx.e_sal[sel]
+    mean_b = prm.business_mean[rows.female[sel]] * prm.level * rows.growth[rows.year_of[sel]]
+    business[sel] = np.round(mean_b * np.exp(sb * brank - sb**2 / 2), -3)
+    return business
 
-    pension = np.zeros(n)
-    rows = np.flatnonzero(old & (up >= prm.no_pension))
+
+def _pension(prm: _Params, rows: _Rows, fx: _Effects) -> np.ndarray:
+    """Log-normal public pension from 65, except for the share with no pension."""
+    pension = np.zeros(rows.n)
+    sel = np.flatnonzero(rows.old & (fx.up >= prm.no_pension))
     sp_, pl = prm.sigma_pension, prm.pension_link
-    prank = pl * z[rows] + np.sqrt(1 - pl**2) * zp[rows]
-    mean_p = prm.pension_mean[female[rows]] * prm.pension_level * growth[year_of[rows]]
-    pension[rows] = np.round(mean_p * np.exp(sp_ * prank - sp_**2 / 2), -3)
-    emp = np.where(old & (emp == NONE) & (pension > 0), np.int8(PENSION), emp)
-    del z, w, zb, zp, up, e_sal, e_emp
+    prank = pl * fx.z[sel] + np.sqrt(1 - pl**2) * fx.zp[sel]
+    mean_p = prm.pension_mean[rows.female[sel]] * prm.pension_level * rows.growth[rows.year_of[sel]]
+    pension[sel] = np.round(mean_p * np.exp(sp_ * prank - sp_**2 / 2), -3)
+    return pension
 
-    social = np.floor(
-        np.minimum(salary * prm.si_salary, prm.si_salary_cap)
-        + business * prm.si_business
-        + pension * prm.si_pension
-    )
 
-    # total income of those who might be claimed as a spouse or dependant (limit <= ¥580k:
-    # salary <= ¥1.23M, pension <= ¥1.68M, business <= ¥580k); everyone else is out of reach
-    pre_total = np.full(n, np.inf)
-    limit_all = np.zeros(len(fy_all))
-    for k, y in enumerate(years):
-        lo, hi = bounds[k], bounds[k + 1]
+def _family(register: _Register, rows: _Rows, revenue: _Revenue) -> dict[str, np.ndarray]:
+    """Spouse and dependant counts of each table row, from the household on the register.
+
+    Only those whose revenue could leave them within the dependant limit (total income
+    <= ¥580k: salary <= ¥1.23M, pension <= ¥1.68M, business <= ¥580k) have their income
+    computed; everyone else is out of reach, so their income counts as infinite.
+    """
+    salary, pension, business = revenue.salary, revenue.pension, revenue.business
+    pre_total = np.full(rows.n, np.inf)
+    limit_all = np.zeros(len(register.fy))
+    for k, y in enumerate(rows.years):
+        lo, hi = rows.bounds[k], rows.bounds[k + 1]
         year = int(y) - 1
         cand = lo + np.flatnonzero(
             (salary[lo:hi] <= 1_300_000)
@@ -570,24 +692,38 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         )
         sal_inc = tax.salary_income(salary[cand], year)
         pen_inc = tax.pension_income(
-            pension[cand], year, aged_65=old[cand], other_income=sal_inc + business[cand]
+            pension[cand], year, aged_65=rows.old[cand], other_income=sal_inc + business[cand]
         )
         pre_total[cand] = sal_inc + pen_inc + business[cand]
-        limit_all[fy_all == y] = tax.dependant_income_limit(year)
-    income_all = np.zeros(len(fy_all))
-    income_all[adult_rows] = pre_total
-    hh_all = ry["household_id"].to_numpy(np.int64)[order]
-    fam = _dependants(fy_all, hh_all, rel_all, age_dec_all, income_all, limit_all)
-    fam = {k: v_[adult_rows] for k, v_ in fam.items()}
-    del income_all, limit_all, hh_all, rel_all, age_dec_all, fy_all, pid_all, idx_all
-    minor_age = np.where(fy <= 2022, 20, 18)  # majority at 18 from April 2022 (status on 1 January)
-    exempt = (age_dec < minor_age) | fam["single_parent"]
+        limit_all[register.fy == y] = tax.dependant_income_limit(year)
+    income_all = np.zeros(len(register.fy))
+    income_all[register.adult_rows] = pre_total
+    fam = _dependants(
+        register.fy,
+        register.household,
+        register.relationship,
+        register.age_dec,
+        income_all,
+        limit_all,
+    )
+    return {k: v_[register.adult_rows] for k, v_ in fam.items()}
 
+
+def _assess(
+    prm: _Params,
+    rows: _Rows,
+    revenue: _Revenue,
+    social: np.ndarray,
+    fam: dict[str, np.ndarray],
+    exempt: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Income tax and resident tax of the rows with any income, one income year at a time."""
+    salary, pension, business, old = revenue.salary, revenue.pension, revenue.business, rows.old
     names = ("total", "ded", "taxable", "it_taxable", "it", "levy", "levy_m", "pc", "forest")
-    cols = {k: np.zeros(n, dtype=np.int64) for k in names}
+    cols = {k: np.zeros(rows.n, dtype=np.int64) for k in names}
     has_income = (salary > 0) | (pension > 0) | (business > 0)
-    for k, y in enumerate(years):
-        m = bounds[k] + np.flatnonzero(has_income[bounds[k] : bounds[k + 1]])
+    for k, y in enumerate(rows.years):
+        m = rows.bounds[k] + np.flatnonzero(has_income[rows.bounds[k] : rows.bounds[k + 1]])
         a = tax.assess(
             int(y) - 1,
             salary_revenue=salary[m],
@@ -615,19 +751,25 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         cols["levy_m"][m] = a.resident.income_levy_municipal
         cols["pc"][m] = a.resident.per_capita_levy
         cols["forest"][m] = a.resident.forest_tax
+    return cols
 
+
+def _frame(
+    rows: _Rows, revenue: _Revenue, fam: dict[str, np.ndarray], cols: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """The ``income_tax`` table."""
     dependants = fam["spouse"].astype(np.int16)
     for key in DEPENDANT_COUNTS:
         dependants += fam[key].astype(np.int16)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "fiscal_year": fy.astype(np.int16),
-            "income_year": (fy - 1).astype(np.int16),
-            "person_id": pid,
-            "employment": pd.Categorical.from_codes(emp, categories=EMPLOYMENT),
-            "salary_revenue": salary.astype(np.int64),
-            "pension_revenue": pension.astype(np.int64),
-            "business_income": business.astype(np.int64),
+            "fiscal_year": rows.fy.astype(np.int16),
+            "income_year": (rows.fy - 1).astype(np.int16),
+            "person_id": rows.pid,
+            "employment": pd.Categorical.from_codes(revenue.employment, categories=EMPLOYMENT),
+            "salary_revenue": revenue.salary.astype(np.int64),
+            "pension_revenue": revenue.pension.astype(np.int64),
+            "business_income": revenue.business.astype(np.int64),
             "total_income": cols["total"],
             "income_deductions": cols["ded"],
             "taxable_income": cols["taxable"],
@@ -643,7 +785,6 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         },
         copy=False,  # the arrays are fresh; skip consolidating them into one 2-D block
     )
-    return {"income_tax": frame}
 
 
 def summary(income_tax: pd.DataFrame, resident_years: pd.DataFrame) -> pd.DataFrame:

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.synth._keys import dense_codes
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
 
-__all__ = ["COLUMNS", "LEVELS", "PARAMETERS", "TABLES", "certification_rate", "simulate"]
+__all__ = ["COLUMNS", "LEVELS", "PARAMETERS", "ROLES", "TABLES", "certification_rate", "simulate"]
 
 LEVELS = ("要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5")
 _MAX_AGE = 130
@@ -37,38 +38,12 @@ TABLES = {
 
 _T = "ltc"
 COLUMNS = [
-    Column(
-        _T,
-        "fiscal_year",
-        "int16",
-        "年度",
-        "fiscal year",
-        "年度",
-        "4月1日時点で認定を受けている年度",
-    ),
-    Column(
-        _T,
-        "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
-        "住民を識別する番号(residents と結合可)",
-    ),
-    Column(_T, "household_id", "int64", "世帯ID", "household ID", "", "その年度4月1日時点の世帯"),
-    Column(
-        _T,
-        "age",
-        "int16",
-        "年齢",
-        "age",
-        "歳",
-        "4月1日時点の年齢。40〜64歳は特定疾病による認定(第2号被保険者)",
-    ),
-    Column(_T, "sex", "category", "性別", "sex", "", "男性/女性"),
-    Column(
-        _T, "district_code", "category", "地区コード", "district code", "", "住区(地区)のコード"
-    ),
+    shared("fiscal_year", _T, "4月1日時点で認定を受けている年度"),
+    shared("person_id", _T, "住民を識別する番号(residents と結合可)"),
+    shared("household_id", _T, "その年度4月1日時点の世帯"),
+    shared("age", _T, "4月1日時点の年齢。40〜64歳は特定疾病による認定(第2号被保険者)"),
+    shared("sex", _T),
+    shared("district_code", _T, "その年度4月1日時点の住所の住区"),
     Column(
         _T,
         "level",
@@ -97,6 +72,17 @@ COLUMNS = [
         "初めて認定を受けた年度(転入前・データ期間前を含む推計。介護保険制度が始まった2000年度より前にはならない)",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Age, sex and
+#: district are quasi-identifiers here too, but the anonymized variant reaches k only on the
+#: registers in population.py (it top-codes age here); care information is special-care
+#: information.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ltc": {
+        "id": ("person_id", "household_id"),
+        "sensitive": ("level", "first_certified_year"),
+    },
+}
 
 PARAMETERS = [
     Param("ltc.rate_band_starts", kind="numbers", low=40, high=120),

@@ -18,15 +18,18 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ebpmkit.synth._keys import dense_codes, pair_key, positions
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
 
-__all__ = ["COLUMNS", "PARAMETERS", "TABLES", "premium_components", "simulate"]
+__all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "premium_components", "simulate"]
 
 TABLES = {
     "nhi": "国民健康保険の被保険者(年度・被保険者ごと1行):保険料、納付額、医療費、受診回数",
@@ -34,38 +37,12 @@ TABLES = {
 
 _T = "nhi"
 COLUMNS = [
-    Column(
-        _T,
-        "fiscal_year",
-        "int16",
-        "年度",
-        "fiscal year",
-        "年度",
-        "4月1日時点で国保に加入している年度",
-    ),
-    Column(
-        _T,
-        "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
-        "住民を識別する番号(residents と結合可)",
-    ),
-    Column(_T, "household_id", "int64", "世帯ID", "household ID", "", "その年度4月1日時点の世帯"),
-    Column(
-        _T,
-        "age",
-        "int16",
-        "年齢",
-        "age",
-        "歳",
-        "4月1日時点の年齢。75歳以上は後期高齢者医療制度に移るため含まない",
-    ),
-    Column(_T, "sex", "category", "性別", "sex", "", "男性/女性"),
-    Column(
-        _T, "district_code", "category", "地区コード", "district code", "", "住区(地区)のコード"
-    ),
+    shared("fiscal_year", _T, "4月1日時点で国保に加入している年度"),
+    shared("person_id", _T, "住民を識別する番号(residents と結合可)"),
+    shared("household_id", _T, "その年度4月1日時点の世帯"),
+    shared("age", _T, "4月1日時点の年齢。75歳以上は後期高齢者医療制度に移るため含まない"),
+    shared("sex", _T),
+    shared("district_code", _T, "その年度4月1日時点の住所の住区"),
     Column(
         _T,
         "premium",
@@ -104,6 +81,13 @@ COLUMNS = [
         "年間の受診回数(医療費と相関、関係式は仮定)",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Age, sex and
+#: district are quasi-identifiers here too, but the anonymized variant reaches k only on the
+#: registers in population.py; medical information is special-care information.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "nhi": {"id": ("person_id", "household_id"), "sensitive": ("medical_cost", "visits")},
+}
 
 PARAMETERS = [
     Param("nhi.enrolment_share", low=0.01, high=0.9),
@@ -209,6 +193,10 @@ def premium_components(profile, income_base: np.ndarray, care: np.ndarray) -> di
 def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """Generate the ``nhi`` table from ``resident_years`` and ``income_tax``.
 
+    Stages: the register rows under the late-stage age and lasting draws per person; each
+    row's employment and income; enrolment (the employee-insured share solved to meet the
+    target); premiums, payments and medical cost of the enrolled; the table and ground truth.
+
     Examples
     --------
     >>> from ebpmkit.synth.profile import load_profile
@@ -225,33 +213,101 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     prof = ctx.profile
     rng = ctx.rng("nhi")
     ry = ctx.tables["resident_years"]
-    it = ctx.tables["income_tax"]
-    late_age = int(prof.number("nhi.late_stage_age"))
-    n_all = len(ry)
+    reg = _read_register(ry, int(prof.number("nhi.late_stage_age")))
+    draws = _PersonDraws.draw(rng, reg.n_persons)
+    income = _read_income(ctx.tables["income_tax"], ry, reg)
+    q, sel, grp = _enrolment(prof, reg, income, draws)
 
-    # Person-level draws come from the whole register, so they do not depend on who is under 75.
+    total_income = income.total_income[sel]
+    age = reg.age[sel]
+    n_groups, grp = dense_codes(grp[sel])
+    premium = _premiums(prof, total_income, age, grp, n_groups)
+    person = reg.person[sel]
+    paid = _payments(prof, rng, premium, total_income, age, grp, n_groups, draws.arrears[person])
+    cost, visits = _medical_cost(prof, rng, age, draws.health[person])
+
+    table = _frame(ry, reg, sel, premium, paid, cost, visits)
+    ctx.truth["nhi"] = _truth(prof, reg, reg.year[sel], q, premium, paid)
+    return {"nhi": table}
+
+
+@dataclass(frozen=True)
+class _Register:
+    """The register rows under the late-stage age (those NHI can cover), by fiscal year."""
+
+    all_year: np.ndarray  # fiscal year of every register row, for the enrolment shares
+    first_year: int
+    span: int  # number of fiscal years
+    n_persons: int
+    rows: np.ndarray  # positions in resident_years of the rows under the late-stage age
+    person: np.ndarray  # dense person code of each row
+    year: np.ndarray
+    pid: np.ndarray
+    age: np.ndarray
+    hh: np.ndarray
+
+    @property
+    def n_all(self) -> int:
+        return len(self.all_year)
+
+
+def _read_register(ry: pd.DataFrame, late_age: int) -> _Register:
+    """Keep the rows under the late-stage (75+) age; persons are coded over the whole register."""
     all_year = ry["fiscal_year"].to_numpy().astype(np.int64)
+    n_all = len(ry)
     first_year = int(all_year.min()) if n_all else 0
-    span = int(all_year.max()) - first_year + 1 if n_all else 1
     n_persons, person = dense_codes(ry["person_id"].to_numpy(np.int64), compact=False)
-    draws = {name: rng.random(n_persons) for name in ("insured", "group")}
-    draws |= {name: rng.standard_normal(n_persons) for name in ("arrears", "health")}
     rows = np.flatnonzero(ry["age"].to_numpy() < late_age)
-    person = person[rows]
-    year = all_year[rows]
-    pid = ry["person_id"].to_numpy(np.int64)[rows]
-    age = ry["age"].to_numpy()[rows].astype(np.int64)
-    hh = ry["household_id"].to_numpy(np.int64)[rows]
-    u_ins, u_grp = draws["insured"][person], draws["group"][person]
+    return _Register(
+        all_year=all_year,
+        first_year=first_year,
+        span=int(all_year.max()) - first_year + 1 if n_all else 1,
+        n_persons=n_persons,
+        rows=rows,
+        person=person[rows],
+        year=all_year[rows],
+        pid=ry["person_id"].to_numpy(np.int64)[rows],
+        age=ry["age"].to_numpy()[rows].astype(np.int64),
+        hh=ry["household_id"].to_numpy(np.int64)[rows],
+    )
 
-    # Employment and revenue in the income year behind this fiscal year (income_tax of the same year).
+
+@dataclass(frozen=True)
+class _PersonDraws:
+    """Lasting draws per person (by dense person code), the same in every fiscal year."""
+
+    insured: np.ndarray  # uniform: a non-regular worker is employee-insured when below q
+    group: np.ndarray  # uniform: the jobless and students covered elsewhere
+    arrears: np.ndarray  # normal: the household's payment score
+    health: np.ndarray  # normal: the personal part of medical cost
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n_persons: int) -> _PersonDraws:
+        """Draw from the whole register, so the draws do not depend on who is under 75."""
+        insured, group = rng.random(n_persons), rng.random(n_persons)
+        arrears, health = rng.standard_normal(n_persons), rng.standard_normal(n_persons)
+        return cls(insured=insured, group=group, arrears=arrears, health=health)
+
+
+@dataclass(frozen=True)
+class _Income:
+    """Employment and income of each register row in the income year behind its fiscal year."""
+
+    employment: np.ndarray  # _REGULAR ... _CHILD
+    revenue: np.ndarray  # salary + pension + business income (floored at 0)
+    total_income: np.ndarray
+
+
+def _read_income(it: pd.DataFrame, ry: pd.DataFrame, reg: _Register) -> _Income:
+    """Look each row up in income_tax of the same fiscal year; children and the absent earn 0."""
+    first_year, span, rows = reg.first_year, reg.span, reg.rows
     it_year = it["fiscal_year"].to_numpy().astype(np.int64)
     it_rows = np.flatnonzero((it_year >= first_year) & (it_year < first_year + span))
     it_key = pair_key(
         it_year[it_rows], it["person_id"].to_numpy(np.int64)[it_rows], first_year, span
     )
     pos = _aligned(
-        all_year,
+        reg.all_year,
         ry["person_id"].to_numpy(np.int64),
         ry["age"].to_numpy(),
         it_year[it_rows],
@@ -260,7 +316,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     if pos is not None:
         pos = pos[rows]
     else:
-        pos = positions(pair_key(year, pid, first_year, span), it_key)
+        pos = positions(pair_key(reg.year, reg.pid, first_year, span), it_key)
     found = pos >= 0
     pos = it_rows[pos[found]]
     emp_labels = pd.Categorical(it["employment"])
@@ -268,7 +324,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         [_EMPLOYMENT.get(str(c), _JOBLESS) for c in emp_labels.categories] + [_JOBLESS],
         dtype=np.int64,
     )
-    emp = np.where(age >= 15, _JOBLESS, _CHILD)
+    emp = np.where(reg.age >= 15, _JOBLESS, _CHILD)
     emp[found] = code_of_cat[emp_labels.codes[pos]]  # code -1 (missing) maps to the last entry
 
     def income_column(name: str) -> np.ndarray:
@@ -283,23 +339,34 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         + np.maximum(income_column("business_income"), 0.0)
     )
     total_income = np.maximum(income_column("total_income"), 0.0)
-    n_groups, grp = dense_codes(pair_key(year, hh, first_year, span))
+    return _Income(employment=emp, revenue=revenue, total_income=total_income)
 
-    # Enrolment is a threshold on q, the share of non-regular workers with employee insurance:
-    # row i is in NHI when q <= t_i. A non-regular worker with u_ins < q is employee-insured, and
-    # the low-revenue members of a household with an employee-insured worker are dependants.
+
+def _enrolment(
+    prof, reg: _Register, income: _Income, draws: _PersonDraws
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Solve q, the share of non-regular workers with employee insurance, to meet the target.
+
+    Enrolment is a threshold on q: row i is in NHI when q <= t_i. A non-regular worker with
+    u_ins < q is employee-insured, and the low-revenue members of a household with an
+    employee-insured worker are dependants. Returns q, the enrolled rows (positions among the
+    register rows) and the household-year group of every register row.
+    """
+    emp, age = income.employment, reg.age
+    u_ins, u_grp = draws.insured[reg.person], draws.group[reg.person]
+    n_groups, grp = dense_codes(pair_key(reg.year, reg.hh, reg.first_year, reg.span))
     limit = np.where(
         age >= 60,
         prof.number("nhi.dependant_revenue_limit_60"),
         prof.number("nhi.dependant_revenue_limit"),
     )
-    low_rev = revenue < limit
+    low_rev = income.revenue < limit
     regular = emp == _REGULAR
     nonreg = emp == _NONREGULAR
     has_regular = np.bincount(grp, weights=regular, minlength=n_groups) > 0
     min_u = np.full(n_groups, np.inf)
     np.minimum.at(min_u, grp[nonreg], u_ins[nonreg])
-    group_share = np.ones(len(rows))
+    group_share = np.ones(len(reg.rows))
     group_share[emp == _JOBLESS] = prof.number("nhi.jobless_enrol_share")
     group_share[(emp == _JOBLESS) & (age < 25)] = prof.number("nhi.student_enrol_share")
     eligible = ~regular & (u_grp < group_share) & ~(low_rev & has_regular[grp])
@@ -308,23 +375,27 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     t = np.where(eligible, t, -np.inf)
 
     q_lo, q_hi = prof.numbers("nhi.nonregular_insured_range", low=0, high=1, length=2)
-    k = int(np.clip(round(prof.number("nhi.enrolment_share") * n_all), 1, max(len(t), 1)))
+    k = int(np.clip(round(prof.number("nhi.enrolment_share") * reg.n_all), 1, max(len(t), 1)))
     # The k-th largest threshold enrols exactly k rows (np.partition is linear, a sort is not).
     q = (
         float(np.clip(np.partition(t, len(t) - k)[len(t) - k], q_lo, q_hi))
         if len(t)
         else float(q_lo)
     )
-    sel = np.flatnonzero(t >= q)
+    return q, np.flatnonzero(t >= q), grp
 
-    src = rows[sel]
-    year, pid, age, hh = year[sel], pid[sel], age[sel], hh[sel]
-    total_income = total_income[sel]
-    n_groups, grp = dense_codes(grp[sel])
-    premium = _premiums(prof, total_income, age, grp, n_groups)
-    person = person[sel]
-    paid = _payments(prof, rng, premium, total_income, age, grp, n_groups, draws["arrears"][person])
-    cost, visits = _medical_cost(prof, rng, age, draws["health"][person])
+
+def _frame(
+    ry: pd.DataFrame,
+    reg: _Register,
+    sel: np.ndarray,
+    premium: np.ndarray,
+    paid: np.ndarray,
+    cost: np.ndarray,
+    visits: np.ndarray,
+) -> pd.DataFrame:
+    """The ``nhi`` table: one row per enrolled person and fiscal year."""
+    src = reg.rows[sel]
 
     def passthrough(name: str) -> pd.Categorical:
         if name not in ry.columns:
@@ -336,12 +407,12 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
             else pd.Categorical(values)
         )
 
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "fiscal_year": year.astype(np.int16),
-            "person_id": pid,
-            "household_id": hh,
-            "age": age.astype(np.int16),
+            "fiscal_year": reg.year[sel].astype(np.int16),
+            "person_id": reg.pid[sel],
+            "household_id": reg.hh[sel],
+            "age": reg.age[sel].astype(np.int16),
             "sex": passthrough("sex"),
             "district_code": passthrough("district_code"),
             "premium": premium,
@@ -351,9 +422,15 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         }
     )
 
-    per_year = np.bincount(all_year - first_year, minlength=span) if n_all else np.zeros(0)
-    enrolled_per_year = np.bincount(year - first_year, minlength=span) if n_all else np.zeros(0)
-    ctx.truth["nhi"] = {
+
+def _truth(
+    prof, reg: _Register, year: np.ndarray, q: float, premium: np.ndarray, paid: np.ndarray
+) -> dict:
+    """The solved employee-insured share and the enrolment and collection it gave."""
+    first_year, span = reg.first_year, reg.span
+    per_year = np.bincount(reg.all_year - first_year, minlength=span) if reg.n_all else np.zeros(0)
+    enrolled_per_year = np.bincount(year - first_year, minlength=span) if reg.n_all else np.zeros(0)
+    return {
         "nonregular_insured_share": round(q, 4),
         "enrolment_share_target": prof.number("nhi.enrolment_share"),
         "enrolment_share": {
@@ -364,7 +441,6 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         "collection_rate": round(float(paid.sum() / max(premium.sum(), 1)), 4),
         "note": "Premiums use the 23-ward FY2023 formula in every year, without low-income reductions.",
     }
-    return {"nhi": table}
 
 
 def _premiums(

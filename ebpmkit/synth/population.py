@@ -11,14 +11,17 @@ age offsets of :func:`match_by_age`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
-from ebpmkit.synth.profile import Param
+from ebpmkit.synth.profile import Param, Profile
 
-__all__ = ["COLUMNS", "PARAMETERS", "TABLES", "age_on", "match_by_age", "simulate"]
+__all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "age_on", "match_by_age", "simulate"]
 
 N_BANDS = 20  # 5-year bands 0-4 ... 90-94 and 95+
 SEXES = ["男性", "女性"]
@@ -38,26 +41,14 @@ TABLES = {
 
 _FY_NOTE = "各年度の4月1日時点。"
 COLUMNS = [
-    Column(
-        "residents",
+    shared(
         "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
+        "residents",
         "住民を識別する番号(架空)。匿名化版では鍵付きの仮名(別の番号)に置き換わる",
     ),
-    Column("residents", "sex", "category", "性別", "sex", "", "男性・女性"),
-    Column(
-        "residents",
-        "birth_date",
-        "datetime64[s]",
-        "生年月日",
-        "date of birth",
-        "",
-        "生年月日(匿名化版では年の1月1日に丸める)",
-    ),
-    Column("residents", "nationality", "category", "国籍", "nationality", "", "日本・外国"),
+    shared("sex", "residents"),
+    shared("birth_date", "residents", "生年月日(匿名化版では年の1月1日に丸める)"),
+    shared("nationality", "residents"),
     Column(
         "residents",
         "entry_date",
@@ -94,28 +85,14 @@ COLUMNS = [
         "",
         "死亡・転出。転出率・世帯形成率は仮定値",
     ),
-    Column(
-        "households",
+    shared(
         "household_id",
-        "int64",
-        "世帯ID",
-        "household ID",
-        "",
+        "households",
         "世帯を識別する番号(架空)。匿名化版では鍵付きの仮名(別の番号)に置き換わる",
     ),
-    Column(
-        "households", "chome_code", "category", "町丁コード", "chome code", "", "世帯の所在する町丁"
-    ),
-    Column(
-        "households",
-        "district_code",
-        "category",
-        "住区コード",
-        "district code",
-        "",
-        "世帯の所在する住区",
-    ),
-    Column("households", "area", "category", "地区", "area", "", "世帯の所在する地区"),
+    shared("chome_code", "households", "世帯の所在する町丁"),
+    shared("district_code", "households", "世帯の所在する住区"),
+    shared("area", "households", "世帯の所在する地区"),
     Column(
         "households",
         "formed_date",
@@ -134,38 +111,12 @@ COLUMNS = [
         "",
         "初期登録・転入・独立・結婚・離別",
     ),
-    Column(
-        "resident_years",
-        "fiscal_year",
-        "int16",
-        "年度",
-        "fiscal year",
-        "年度",
-        _FY_NOTE + "4月から翌年3月まで",
-    ),
-    Column(
-        "resident_years", "person_id", "int64", "個人ID", "person ID", "", "residents の person_id"
-    ),
-    Column(
-        "resident_years",
-        "age",
-        "int16",
-        "年齢",
-        "age",
-        "歳",
-        _FY_NOTE + "満年齢(保育の年齢区分と同じ数え方)",
-    ),
-    Column("resident_years", "sex", "category", "性別", "sex", "", "男性・女性"),
-    Column("resident_years", "nationality", "category", "国籍", "nationality", "", "日本・外国"),
-    Column(
-        "resident_years",
-        "household_id",
-        "int64",
-        "世帯ID",
-        "household ID",
-        "",
-        _FY_NOTE + "所属する世帯",
-    ),
+    shared("fiscal_year", "resident_years", _FY_NOTE + "4月から翌年3月まで"),
+    shared("person_id", "resident_years", "residents の person_id"),
+    shared("age", "resident_years", _FY_NOTE + "満年齢(保育の年齢区分と同じ数え方)"),
+    shared("sex", "resident_years"),
+    shared("nationality", "resident_years"),
+    shared("household_id", "resident_years", _FY_NOTE + "所属する世帯"),
     Column(
         "resident_years",
         "relationship",
@@ -175,26 +126,22 @@ COLUMNS = [
         "",
         "世帯主・配偶者・子・親・その他",
     ),
-    Column(
-        "resident_years",
-        "chome_code",
-        "category",
-        "町丁コード",
-        "chome code",
-        "",
-        _FY_NOTE + "住所の町丁",
-    ),
-    Column(
-        "resident_years",
-        "district_code",
-        "category",
-        "住区コード",
-        "district code",
-        "",
-        _FY_NOTE + "住所の住区",
-    ),
-    Column("resident_years", "area", "category", "地区", "area", "", _FY_NOTE + "住所の地区"),
+    shared("chome_code", "resident_years", _FY_NOTE + "住所の町丁"),
+    shared("district_code", "resident_years", _FY_NOTE + "住所の住区"),
+    shared("area", "resident_years", _FY_NOTE + "住所の地区"),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). The anonymized
+#: variant reaches k over the person register's birth date, sex and nationality, and over each
+#: year's fiscal year, age, sex and nationality.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "residents": {"id": ("person_id",), "quasi": ("birth_date", "sex", "nationality")},
+    "households": {"id": ("household_id",)},
+    "resident_years": {
+        "id": ("person_id", "household_id"),
+        "quasi": ("fiscal_year", "age", "sex", "nationality"),
+    },
+}
 
 PARAMETERS = [
     Param("population.start", low=100),
@@ -221,6 +168,27 @@ PARAMETERS = [
     Param("households.couple_formation_rate", low=0, high=1),
     Param("households.separation_rate", low=0, high=1),
     Param("households.in_household_types", "numbers", low=0, length=3),
+    Param("households.family.child_at_home_ages", "numbers", low=0, high=120),
+    Param("households.family.child_at_home_share", "numbers", low=0, high=1),
+    Param("households.family.mother_age_gap", "numbers", low=0, high=60, length=2),
+    Param("households.family.mother_age_gap_range", "numbers", low=10, high=60, length=2),
+    Param("households.family.children", "numbers", low=1, high=10),
+    Param("households.family.children_shares", "numbers", low=0, high=1),
+    Param("households.family.husband_age_gap", "numbers", low=-20, high=20, length=2),
+    Param("households.family.wife_weight_ages", "numbers", low=0, high=120),
+    Param("households.family.wife_weights", "numbers", low=0),
+    Param("households.family.leave_home_ages", "numbers", low=15, high=100, length=2),
+    Param("households.family.couple_formation_ages", "numbers", low=15, high=100, length=2),
+    Param("households.family.bride_max_age", low=15, high=100),
+    Param("households.family.alone_move_factor", low=0, high=1),
+    Param("households.in_movers.family_head_age", "numbers", low=0, high=100, length=2),
+    Param("households.in_movers.family_head_age_range", "numbers", low=18, high=100, length=2),
+    Param("households.in_movers.couple_head_min_age", low=18, high=100),
+    Param("households.in_movers.children", "numbers", low=1, high=10),
+    Param("households.in_movers.children_shares", "numbers", low=0, high=1),
+    Param("households.in_movers.children_mean", low=0, high=10),
+    Param("households.in_movers.child_age_gap", "numbers", low=0, high=60, length=2),
+    Param("households.in_movers.girl_share", low=0, high=1),
     Param("mortality.anchor_ages", "numbers", low=0, high=120),
     Param("mortality.qx_male", "numbers", low=0, high=1),
     Param("mortality.qx_female", "numbers", low=0, high=1),
@@ -256,6 +224,39 @@ def check_profile(profile) -> None:
         )
     if profile.numbers("households.in_household_types").sum() <= 0:
         raise ProfileError("'households.in_household_types' must have at least one positive share.")
+    _check_family(profile)
+
+
+def _check_family(profile) -> None:
+    """The family model's lists must pair up, and its shares add up to 1."""
+    from ebpmkit.errors import ProfileError
+
+    for values, weights in (
+        ("family.child_at_home_ages", "family.child_at_home_share"),
+        ("family.wife_weight_ages", "family.wife_weights"),
+        ("family.children", "family.children_shares"),
+        ("in_movers.children", "in_movers.children_shares"),
+    ):
+        xs = profile.numbers(f"households.{values}")
+        ws = profile.numbers(f"households.{weights}")
+        if len(xs) != len(ws) or len(xs) == 0:
+            raise ProfileError(
+                f"'households.{values}' and 'households.{weights}' must list the same number "
+                f"of figures (at least one), but {len(xs)} and {len(ws)} were found."
+            )
+        if weights.endswith("shares") and abs(ws.sum() - 1) > 1e-6:
+            raise ProfileError(
+                f"'households.{weights}' must add up to 1, but they add up to {ws.sum():g}."
+            )
+    mean = float(
+        profile.numbers("households.in_movers.children")
+        @ profile.numbers("households.in_movers.children_shares")
+    )
+    if abs(profile.number("households.in_movers.children_mean") - mean) > 1e-6:
+        raise ProfileError(
+            f"'households.in_movers.children_mean' must be the mean of 'children' weighted by "
+            f"'children_shares' ({mean:g})."
+        )
 
 
 # -- small vectorised helpers ---------------------------------------------------------------
@@ -398,6 +399,79 @@ class _State:
         return np.flatnonzero(np.isnat(self.exit))
 
 
+@dataclass(frozen=True)
+class _Family:
+    """The family model: how people group into households and how newcomers' families look.
+
+    Read from ``households.family`` and ``households.in_movers`` (national assumptions in
+    ``rates/demography.toml``, which a profile may override). Means and standard deviations
+    are in years.
+    """
+
+    at_home_ages: np.ndarray  # ages at which the share living with a parent is given
+    at_home_share: np.ndarray
+    mother_gap: tuple[float, float]  # mother's age minus her child's: mean, sd
+    mother_gap_range: tuple[float, float]
+    children: np.ndarray  # children per family on the first register
+    children_shares: np.ndarray
+    husband_gap: tuple[float, float]  # husband's age minus his wife's: mean, sd
+    wife_ages: np.ndarray  # ages at which the weight of a childless woman being a wife is given
+    wife_weights: np.ndarray
+    leave_home_ages: tuple[int, int]  # a child of these ages may leave home
+    couple_ages: tuple[int, int]  # a single person of these ages may form a couple
+    bride_max_age: int
+    alone_move_factor: float  # adults moving out alone, as a share of their age's rate
+    in_head_age: tuple[float, float]  # head of an in-moving family: mean, sd
+    in_head_age_range: tuple[float, float]
+    in_couple_head_min_age: int
+    in_children: np.ndarray  # children per in-moving family
+    in_children_shares: np.ndarray
+    in_children_mean: float
+    in_child_gap: tuple[float, float]  # head's age minus the child's: mean, sd
+    in_girl_share: float
+
+    @property
+    def husband_gap_years(self) -> int:
+        """The mean husband-wife gap in whole years, for matching a new couple by age."""
+        return int(np.rint(self.husband_gap[0]))
+
+    @classmethod
+    def read(cls, p: Profile) -> _Family:
+        f, i = "households.family.", "households.in_movers."
+
+        def pair(key: str) -> tuple[float, float]:
+            a, b = p.numbers(key, length=2)
+            return float(a), float(b)
+
+        def int_pair(key: str) -> tuple[int, int]:
+            a, b = pair(key)
+            return int(a), int(b)
+
+        return cls(
+            at_home_ages=p.numbers(f + "child_at_home_ages"),
+            at_home_share=p.numbers(f + "child_at_home_share"),
+            mother_gap=pair(f + "mother_age_gap"),
+            mother_gap_range=pair(f + "mother_age_gap_range"),
+            children=p.numbers(f + "children").astype(np.int64),
+            children_shares=p.numbers(f + "children_shares"),
+            husband_gap=pair(f + "husband_age_gap"),
+            wife_ages=p.numbers(f + "wife_weight_ages"),
+            wife_weights=p.numbers(f + "wife_weights"),
+            leave_home_ages=int_pair(f + "leave_home_ages"),
+            couple_ages=int_pair(f + "couple_formation_ages"),
+            bride_max_age=int(p.number(f + "bride_max_age")),
+            alone_move_factor=p.number(f + "alone_move_factor"),
+            in_head_age=pair(i + "family_head_age"),
+            in_head_age_range=pair(i + "family_head_age_range"),
+            in_couple_head_min_age=int(p.number(i + "couple_head_min_age")),
+            in_children=p.numbers(i + "children").astype(np.int64),
+            in_children_shares=p.numbers(i + "children_shares"),
+            in_children_mean=p.number(i + "children_mean"),
+            in_child_gap=pair(i + "child_age_gap"),
+            in_girl_share=p.number(i + "girl_share"),
+        )
+
+
 class _Model:
     """Rates read once from the profile."""
 
@@ -421,6 +495,7 @@ class _Model:
         self.couple_rate = p.number("households.couple_formation_rate")
         self.separation = p.number("households.separation_rate")
         self.in_types = p.numbers("households.in_household_types")
+        self.family = _Family.read(p)
         self.asfr = p.numbers("fertility.asfr")
         self.boy_share = p.number("fertility.male_birth_share")
         ages = np.arange(0, 121)
@@ -536,6 +611,12 @@ def _normalize(weights: np.ndarray) -> np.ndarray:
 
 
 def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -> None:
+    """The register on 1 April of the first fiscal year, grouped into households.
+
+    Stages: draw the people; families (children under a mother, most with a father); one-person
+    households; couples without children at home and other two-person households; everyone
+    left joins a household; households placed in chome.
+    """
     rng = m.rng
     d0 = np.datetime64(f"{m.years[0]}-04-01")
     n0 = int(m.targets[0])
@@ -545,19 +626,45 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
     foreign = rng.random(n0) < m.foreign_share * fw / fw.mean()
     birth = m.draw_birth(age, d0)
 
+    # Household of each person (-1 while unassigned) and relationship to its head; the
+    # stages below fill both in place.
     hh = np.full(n0, -1, np.int64)
     rel = np.full(n0, OTHER, np.int8)
     h_target = round(n0 / m.pph)
+    n_families, next_hh = _first_families(m, age, sex, hh, rel)
+    singles = _first_singles(m, age, hh, rel, next_hh, round(m.single_share * h_target))
+    next_hh += len(singles)
+    # The rest of the household count is made of two-person households.
+    _first_couples(m, age, sex, hh, rel, next_hh, h_target - len(singles) - n_families)
+    _join_a_household(rng, age, hh, rel, singles)
 
-    # 1. Families: children (0-17, and some 18-24 still at home) grouped under a mother.
-    p_home = np.interp(age, [17, 18, 24, 25], [1.0, 0.75, 0.25, 0.0])
+    # Renumber households densely and place each in a chome.
+    used, hh = np.unique(hh, return_inverse=True)
+    head_age = np.zeros(len(used), np.int64)
+    is_head = rel == HEAD
+    head_age[hh[is_head]] = age[is_head]
+    st.add_households(places.initial(head_age), d0, INITIAL)
+    st.add_persons(sex, birth, foreign, d0, 0, hh, rel)
+
+
+def _first_families(
+    m: _Model, age: np.ndarray, sex: np.ndarray, hh: np.ndarray, rel: np.ndarray
+) -> tuple[int, int]:
+    """Children (0-17, and some 18-24 still at home) grouped under a mother of a fitting age,
+    most with a husband as head; households numbered from 0.
+
+    Returns the number of families that found a mother and the next free household number.
+    """
+    rng, fam = m.rng, m.family
+    n0 = len(age)
+    p_home = np.interp(age, fam.at_home_ages, fam.at_home_share)
     kid = rng.random(n0) < p_home
     kids = np.flatnonzero(kid)
-    gap = np.clip(rng.normal(32, 4.5, len(kids)), 19, 45)
+    gap = np.clip(rng.normal(*fam.mother_gap, len(kids)), *fam.mother_gap_range)
     implied = age[kids] + gap
     kids = kids[np.argsort(implied, kind="stable")]
     implied = np.sort(implied)
-    sizes = rng.choice([1, 2, 3], size=len(kids), p=[0.45, 0.42, 0.13])
+    sizes = rng.choice(fam.children, size=len(kids), p=fam.children_shares)
     fam_of_kid = np.repeat(np.arange(len(sizes)), sizes)[: len(kids)]
     n_fam = int(fam_of_kid[-1]) + 1 if len(kids) else 0
     fam_target = np.rint(np.bincount(fam_of_kid, weights=implied) / np.bincount(fam_of_kid)).astype(
@@ -570,7 +677,9 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
     mothers[has_mother] = women[mother[has_mother]]
     two_parent = has_mother & (rng.random(n_fam) >= m.single_parent)
     men = np.flatnonzero((sex == 0) & ~kid & (age >= 18))
-    husband_age = age[np.maximum(mothers, 0)] + np.rint(rng.normal(2, 3, n_fam)).astype(np.int64)
+    husband_age = age[np.maximum(mothers, 0)] + np.rint(rng.normal(*fam.husband_gap, n_fam)).astype(
+        np.int64
+    )
     father_pos = np.full(n_fam, -1, np.int64)
     fp = match_by_age(husband_age[two_parent], age[men], rng)
     father_pos[np.flatnonzero(two_parent)[fp >= 0]] = men[fp[fp >= 0]]
@@ -585,26 +694,43 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
     hh[father_pos[with_father]] = fam_hh[with_father]
     rel[father_pos[with_father]] = HEAD
     rel[mothers[has_mother & ~with_father]] = HEAD
-    next_hh = n_fam
-    n_families = int(has_mother.sum())
+    return int(has_mother.sum()), n_fam
 
-    # 2. One-person households.
+
+def _first_singles(
+    m: _Model, age: np.ndarray, hh: np.ndarray, rel: np.ndarray, next_hh: int, n_single: int
+) -> np.ndarray:
+    """One-person households, drawn among those 15+ not yet in a family, weighted by age.
+
+    Returns the persons who live alone.
+    """
     free = (hh < 0) & (age >= 15)
     weights = np.where(free, m.single_w[_band(age)], 0.0)
-    n_single = round(m.single_share * h_target)
-    singles = _pick(rng, weights, n_single)
+    singles = _pick(m.rng, weights, n_single)
     hh[singles] = next_hh + np.arange(len(singles))
     rel[singles] = HEAD
-    next_hh += len(singles)
+    return singles
 
-    # 3. Couples without children at home.
+
+def _first_couples(
+    m: _Model,
+    age: np.ndarray,
+    sex: np.ndarray,
+    hh: np.ndarray,
+    rel: np.ndarray,
+    next_hh: int,
+    n_wanted: int,
+) -> None:
+    """Couples without children at home, then other two-person households, up to
+    ``n_wanted`` households in all."""
+    rng, fam = m.rng, m.family
     free = np.flatnonzero((hh < 0) & (age >= 20))
-    n_couples = max(0, min(h_target - len(singles) - n_families, len(free) // 2))
+    n_couples = max(0, min(n_wanted, len(free) // 2))
     # Wives are drawn mostly from ages at which couples are common; those who find no husband
     # of a fitting age are replaced in a second and third round.
-    wife_w = np.interp(age, [20, 25, 75, 85, 95], [0.3, 1.0, 1.0, 0.4, 0.05])
+    wife_w = np.interp(age, fam.wife_ages, fam.wife_weights)
     wives_parts, husbands_parts = [], []
-    avail = np.zeros(n0, bool)
+    avail = np.zeros(len(age), bool)
     avail[free] = True
     for _ in range(3):
         need = n_couples - sum(len(w) for w in wives_parts)
@@ -613,7 +739,7 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
         if need <= 0 or len(women_left) == 0 or len(men_left) == 0:
             break
         wives = women_left[_pick(rng, wife_w[women_left], need)]
-        wanted = age[wives] + np.rint(rng.normal(2, 3, len(wives))).astype(np.int64)
+        wanted = age[wives] + np.rint(rng.normal(*fam.husband_gap, len(wives))).astype(np.int64)
         pos = match_by_age(wanted, age[men_left], rng)
         wives_parts.append(wives[pos >= 0])
         husbands_parts.append(men_left[pos[pos >= 0]])
@@ -638,9 +764,13 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
         hh[older], rel[older] = pair_hh, HEAD
         hh[younger] = pair_hh
         rel[younger] = np.where(age[older] - age[younger] >= 18, CHILD, OTHER)
-        next_hh += n_pairs
 
-    # 4. Everyone left joins a household: the old as a head's parent, the young as a child.
+
+def _join_a_household(
+    rng: np.random.Generator, age: np.ndarray, hh: np.ndarray, rel: np.ndarray, singles: np.ndarray
+) -> None:
+    """Everyone left joins a household whose head is about 30 years younger (as the head's
+    parent, from 50) or older (as a child); one-person households stay alone."""
     rest = np.flatnonzero(hh < 0)
     heads = np.flatnonzero((rel == HEAD) & (hh >= 0) & ~np.isin(hh, hh[singles]))
     if len(heads) == 0:  # a tiny scale can leave no family to join
@@ -653,14 +783,6 @@ def _initial_register(ctx: SimContext, m: _Model, st: _State, places: _Places) -
     )
     hh[rest] = hh[sorted_heads[slot]]
     rel[rest] = np.where(age[rest] >= 50, PARENT, np.where(age[rest] < 18, OTHER, CHILD))
-
-    # Renumber households densely and place each in a chome.
-    used, hh = np.unique(hh, return_inverse=True)
-    head_age = np.zeros(len(used), np.int64)
-    is_head = rel == HEAD
-    head_age[hh[is_head]] = age[is_head]
-    st.add_households(places.initial(head_age), d0, INITIAL)
-    st.add_persons(sex, birth, foreign, d0, 0, hh, rel)
 
 
 def _children_left_alone_move(st: _State, d1: np.datetime64, dates) -> None:
@@ -691,7 +813,12 @@ def _fix_heads(st: _State, present: np.ndarray, age: np.ndarray) -> None:
 
 
 def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
-    """Simulate fiscal year ``m.years[k]``: events between its 1 April and the next."""
+    """Simulate fiscal year ``m.years[k]``: events between its 1 April and the next.
+
+    Stages: deaths; moves out; births; household changes among those who stay (leaving home,
+    couples forming, couples separating); moves in to reach next April's targets; children
+    left without an adult; households that lost their head.
+    """
     rng = m.rng
     fy = int(m.years[k])
     d0, d1 = np.datetime64(f"{fy}-04-01"), np.datetime64(f"{fy + 1}-04-01")
@@ -704,81 +831,12 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     present = st.present()
     age = np.zeros(st.n, np.int64)
     age[present] = st.age(present, d0)
-    pop_start = len(present)
-
-    # Deaths.
-    q = m.qx[st.sex[present], np.minimum(age[present], 120)]
-    dead = present[rng.random(len(present)) < q]
-    st.exit[dead], st.exit_reason[dead] = dates(len(dead)), 0
-
-    # Moves out: whole households (at the head's rate) and adults leaving alone.
-    alive = present[np.isnat(st.exit[present])]
-    # A household moves at the mean of its members' rates, so families with small children
-    # leave more often than the parents' ages alone would say.
-    n_hh = len(st.hh_chome)
-    members = np.bincount(st.hh[alive], minlength=n_hh)
-    hh_rate = np.bincount(st.hh[alive], weights=m.out_rate[_band(age[alive])], minlength=n_hh)
-    hh_rate = hh_rate / np.maximum(members, 1)
-    hh_leaves = rng.random(n_hh) < hh_rate
-    hh_date = dates(n_hh)
-    moving = alive[hh_leaves[st.hh[alive]]]
-    st.exit[moving], st.exit_reason[moving] = hh_date[st.hh[moving]], 1
-    alive = alive[np.isnat(st.exit[alive])]
-    # Spouses move with their household; grown children and parents may also leave alone.
-    alone = (age[alive] >= 18) & np.isin(st.rel[alive], [CHILD, PARENT, OTHER])
-    alone_rate = np.where(alone, 0.5 * m.out_rate[_band(age[alive])], 0.0)
-    leavers = alive[rng.random(len(alive)) < alone_rate]
-    st.exit[leavers], st.exit_reason[leavers] = dates(len(leavers)), 1
-    stay = alive[np.isnat(st.exit[alive])]
-
-    # Births: the age pattern scaled so births per 1,000 residents meet the profile's figure.
-    mothers = stay[(st.sex[stay] == 1) & (age[stay] >= 15) & (age[stay] <= 49)]
-    w = m.asfr[np.minimum((age[mothers] - 15) // 5, 6)]
-    expected = m.births_per_1000[k] / 1000 * pop_start
-    p_birth = np.minimum(w * expected / max(w.sum(), 1e-9), 0.9)
-    mums = mothers[rng.random(len(mothers)) < p_birth]
-    baby_rel = np.where(np.isin(st.rel[mums], [HEAD, SPOUSE]), CHILD, OTHER)
-    st.add_persons(
-        (rng.random(len(mums)) >= m.boy_share).astype(np.int8),
-        dates(len(mums)),
-        st.foreign[mums],
-        np.datetime64("NaT"),
-        1,
-        st.hh[mums],
-        baby_rel,
-    )
-    babies = np.arange(st.n - len(mums), st.n)
-    st.entry[babies] = st.birth[babies]
-    age = np.concatenate([age, np.zeros(len(mums), np.int64)])
-
-    # Household changes among those who stay.
-    # Adult children leaving home within the municipality.
-    young_child = stay[(st.rel[stay] == CHILD) & (age[stay] >= 20) & (age[stay] <= 34)]
-    go = young_child[rng.random(len(young_child)) < m.leave_home]
-    new = st.add_households(chome_of(age[go]), dates(len(go)), LEFT_HOME)
-    st.hh[go], st.rel[go] = new, HEAD
-    # Single people forming couples.
-    sizes = np.bincount(st.hh[stay], minlength=len(st.hh_chome))
-    single = stay[(sizes[st.hh[stay]] == 1) & (age[stay] >= 25) & (age[stay] <= 44)]
-    moved_out_of_home = np.zeros(st.n, bool)
-    moved_out_of_home[go] = True
-    single = single[~moved_out_of_home[single]]
-    women = single[st.sex[single] == 1]
-    men = single[st.sex[single] == 0]
-    brides = women[(rng.random(len(women)) < m.couple_rate) & (age[women] <= 39)]
-    pos = match_by_age(age[brides] + 2, age[men], rng)
-    brides, grooms = brides[pos >= 0], men[pos[pos >= 0]]
-    # The couple sets up a new home together.
-    new = st.add_households(chome_of(age[grooms]), dates(len(grooms)), COUPLED)
-    st.hh[grooms], st.rel[grooms] = new, HEAD
-    st.hh[brides], st.rel[brides] = new, SPOUSE
-    # Couples separating: the spouse leaves to live alone.
-    just_married = np.zeros(st.n, bool)
-    just_married[brides] = True
-    spouses = stay[(st.rel[stay] == SPOUSE) & ~just_married[stay]]
-    part = spouses[rng.random(len(spouses)) < m.separation]
-    new = st.add_households(chome_of(age[part]), dates(len(part)), SEPARATED)
-    st.hh[part], st.rel[part] = new, HEAD
+    _deaths(m, st, present, age, dates)
+    stay = _moves_out(m, st, present, age, dates)
+    age = _births(m, st, stay, age, m.births_per_1000[k] / 1000 * len(present), dates)
+    go = _leave_home(m, st, stay, age, dates, chome_of)
+    brides = _form_couples(m, st, stay, age, go, dates, chome_of)
+    _separate(m, st, stay, age, brides, dates, chome_of)
 
     # Moves in: enough new households to reach next April's register target.
     present = st.present()
@@ -797,6 +855,127 @@ def _year(ctx: SimContext, m: _Model, st: _State, k: int, chome_of) -> None:
     _fix_heads(st, st.present(), age)
 
 
+def _deaths(m: _Model, st: _State, present: np.ndarray, age: np.ndarray, dates) -> None:
+    """Deaths at the life table's rate for each person's sex and age."""
+    q = m.qx[st.sex[present], np.minimum(age[present], 120)]
+    dead = present[m.rng.random(len(present)) < q]
+    st.exit[dead], st.exit_reason[dead] = dates(len(dead)), 0
+
+
+def _moves_out(m: _Model, st: _State, present: np.ndarray, age: np.ndarray, dates) -> np.ndarray:
+    """Moves out: whole households, and grown children and parents leaving alone.
+
+    Returns the persons still registered.
+    """
+    rng = m.rng
+    alive = present[np.isnat(st.exit[present])]
+    # A household moves at the mean of its members' rates, so families with small children
+    # leave more often than the parents' ages alone would say.
+    n_hh = len(st.hh_chome)
+    members = np.bincount(st.hh[alive], minlength=n_hh)
+    hh_rate = np.bincount(st.hh[alive], weights=m.out_rate[_band(age[alive])], minlength=n_hh)
+    hh_rate = hh_rate / np.maximum(members, 1)
+    hh_leaves = rng.random(n_hh) < hh_rate
+    hh_date = dates(n_hh)
+    moving = alive[hh_leaves[st.hh[alive]]]
+    st.exit[moving], st.exit_reason[moving] = hh_date[st.hh[moving]], 1
+    alive = alive[np.isnat(st.exit[alive])]
+    # Spouses move with their household; grown children and parents may also leave alone.
+    alone = (age[alive] >= 18) & np.isin(st.rel[alive], [CHILD, PARENT, OTHER])
+    alone_rate = np.where(alone, m.family.alone_move_factor * m.out_rate[_band(age[alive])], 0.0)
+    leavers = alive[rng.random(len(alive)) < alone_rate]
+    st.exit[leavers], st.exit_reason[leavers] = dates(len(leavers)), 1
+    return alive[np.isnat(st.exit[alive])]
+
+
+def _births(
+    m: _Model, st: _State, stay: np.ndarray, age: np.ndarray, expected: float, dates
+) -> np.ndarray:
+    """Births: the age pattern scaled so the year has ``expected`` births in all.
+
+    Babies join their mother's household. Returns ``age`` extended to the babies.
+    """
+    rng = m.rng
+    mothers = stay[(st.sex[stay] == 1) & (age[stay] >= 15) & (age[stay] <= 49)]
+    w = m.asfr[np.minimum((age[mothers] - 15) // 5, 6)]
+    p_birth = np.minimum(w * expected / max(w.sum(), 1e-9), 0.9)
+    mums = mothers[rng.random(len(mothers)) < p_birth]
+    baby_rel = np.where(np.isin(st.rel[mums], [HEAD, SPOUSE]), CHILD, OTHER)
+    st.add_persons(
+        (rng.random(len(mums)) >= m.boy_share).astype(np.int8),
+        dates(len(mums)),
+        st.foreign[mums],
+        np.datetime64("NaT"),
+        1,
+        st.hh[mums],
+        baby_rel,
+    )
+    babies = np.arange(st.n - len(mums), st.n)
+    st.entry[babies] = st.birth[babies]
+    return np.concatenate([age, np.zeros(len(mums), np.int64)])
+
+
+def _leave_home(
+    m: _Model, st: _State, stay: np.ndarray, age: np.ndarray, dates, chome_of
+) -> np.ndarray:
+    """Adult children leaving home within the municipality; returns who left."""
+    lo, hi = m.family.leave_home_ages
+    young_child = stay[(st.rel[stay] == CHILD) & (age[stay] >= lo) & (age[stay] <= hi)]
+    go = young_child[m.rng.random(len(young_child)) < m.leave_home]
+    new = st.add_households(chome_of(age[go]), dates(len(go)), LEFT_HOME)
+    st.hh[go], st.rel[go] = new, HEAD
+    return go
+
+
+def _form_couples(
+    m: _Model,
+    st: _State,
+    stay: np.ndarray,
+    age: np.ndarray,
+    go: np.ndarray,
+    dates,
+    chome_of,
+) -> np.ndarray:
+    """Single people forming couples, who set up a new home together; returns the brides.
+
+    Those who just left home this year do not marry in the same year.
+    """
+    rng, fam = m.rng, m.family
+    lo, hi = fam.couple_ages
+    sizes = np.bincount(st.hh[stay], minlength=len(st.hh_chome))
+    single = stay[(sizes[st.hh[stay]] == 1) & (age[stay] >= lo) & (age[stay] <= hi)]
+    moved_out_of_home = np.zeros(st.n, bool)
+    moved_out_of_home[go] = True
+    single = single[~moved_out_of_home[single]]
+    women = single[st.sex[single] == 1]
+    men = single[st.sex[single] == 0]
+    brides = women[(rng.random(len(women)) < m.couple_rate) & (age[women] <= fam.bride_max_age)]
+    pos = match_by_age(age[brides] + fam.husband_gap_years, age[men], rng)
+    brides, grooms = brides[pos >= 0], men[pos[pos >= 0]]
+    new = st.add_households(chome_of(age[grooms]), dates(len(grooms)), COUPLED)
+    st.hh[grooms], st.rel[grooms] = new, HEAD
+    st.hh[brides], st.rel[brides] = new, SPOUSE
+    return brides
+
+
+def _separate(
+    m: _Model,
+    st: _State,
+    stay: np.ndarray,
+    age: np.ndarray,
+    brides: np.ndarray,
+    dates,
+    chome_of,
+) -> None:
+    """Couples separating (not those married this year): the spouse leaves to live alone."""
+    just_married = np.zeros(st.n, bool)
+    just_married[brides] = True
+    spouses = stay[(st.rel[stay] == SPOUSE) & ~just_married[stay]]
+    part = spouses[m.rng.random(len(spouses)) < m.separation]
+    new = st.add_households(chome_of(age[part]), dates(len(part)), SEPARATED)
+    st.hh[part], st.rel[part] = new, HEAD
+
+
 def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates, chome_of) -> None:
     """Add in-mover households: about ``n_people`` persons in about ``n_households`` households.
 
@@ -808,8 +987,10 @@ def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates,
         return
     rng = m.rng
     couple_share = m.in_types[1] / max(m.in_types[1:].sum(), 1e-9)
-    kids_mean = 1.4
-    multi_size = couple_share * 2 + (1 - couple_share) * (2 - m.single_parent + kids_mean)
+    fam = m.family
+    multi_size = couple_share * 2 + (1 - couple_share) * (
+        2 - m.single_parent + fam.in_children_mean
+    )
     n_multi = round((n_people - n_households) / max(multi_size - 1, 1e-9))
     n_multi = int(np.clip(n_multi, 0, n_people // 2))
     n_single = int(np.clip(n_households - n_multi, 0, n_people - round(n_multi * multi_size)))
@@ -820,12 +1001,18 @@ def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates,
     kind = np.concatenate(
         [np.zeros(n_single, np.int64), np.where(rng.random(n_multi) < couple_share, 1, 2)]
     )
-    n_kids = np.where(kind == 2, rng.choice([1, 2], size=n_hh, p=[0.6, 0.4]), 0)
+    n_kids = np.where(
+        kind == 2, rng.choice(fam.in_children, size=n_hh, p=fam.in_children_shares), 0
+    )
     lone_parent = (kind == 2) & (rng.random(n_hh) < m.single_parent)
     head_age = m.draw_ages_from_bands(m.in_w, n_hh, low=18)
-    family_age = np.clip(rng.normal(35, 5, n_hh), 24, 50).astype(np.int64)
+    family_age = np.clip(rng.normal(*fam.in_head_age, n_hh), *fam.in_head_age_range).astype(
+        np.int64
+    )
     head_age = np.where(
-        kind == 2, family_age, np.where(kind == 1, np.maximum(head_age, 22), head_age)
+        kind == 2,
+        family_age,
+        np.where(kind == 1, np.maximum(head_age, fam.in_couple_head_min_age), head_age),
     )
     mean_size = n_people / n_hh
     # Foreign share of newcomers keeps the register near the profile's foreign share.
@@ -843,17 +1030,23 @@ def _move_in(m: _Model, st: _State, n_people: int, n_households: int, d1, dates,
     head_sex = np.where(lone_parent, 1, head_sex)
     spouse = (kind == 1) | ((kind == 2) & ~lone_parent)
     sp_age = np.maximum(
-        head_age[spouse] - np.rint(rng.normal(2, 3, spouse.sum())).astype(np.int64), 18
+        head_age[spouse] - np.rint(rng.normal(*fam.husband_gap, spouse.sum())).astype(np.int64), 18
     )
     kid_of = np.repeat(np.arange(n_hh), n_kids)
     kid_age = np.clip(
-        head_age[kid_of] - np.rint(rng.normal(32, 4, len(kid_of))).astype(np.int64), 0, 17
+        head_age[kid_of] - np.rint(rng.normal(*fam.in_child_gap, len(kid_of))).astype(np.int64),
+        0,
+        17,
     )
 
     ages = np.concatenate([head_age, sp_age, kid_age])
     hh_of = np.concatenate([np.arange(n_hh), np.flatnonzero(spouse), kid_of])
     sex = np.concatenate(
-        [head_sex, np.ones(spouse.sum(), np.int8), (rng.random(len(kid_of)) < 0.49).astype(np.int8)]
+        [
+            head_sex,
+            np.ones(spouse.sum(), np.int8),
+            (rng.random(len(kid_of)) < fam.in_girl_share).astype(np.int8),
+        ]
     )
     rel = np.concatenate(
         [np.full(n_hh, HEAD), np.full(spouse.sum(), SPOUSE), np.full(len(kid_of), CHILD)]

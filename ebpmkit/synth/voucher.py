@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile
@@ -53,6 +54,7 @@ __all__ = [
     "CATEGORIES",
     "COLUMNS",
     "PARAMETERS",
+    "ROLES",
     "SIZE_BANDS",
     "TABLES",
     "check_profile",
@@ -83,6 +85,10 @@ TABLES = {
 
 _A = "(合成データの仮定値に基づく)"
 
+# Columns of more than one table of this module.
+_MERCHANT_ID = SharedColumn("merchant_id", "int64", "店舗ID", "merchant ID")
+_MONTH = SharedColumn("month", "datetime64[s]", "月", "month")
+
 COLUMNS = [
     Column(
         "voucher_purchases",
@@ -93,24 +99,8 @@ COLUMNS = [
         "",
         "購入1件を識別する番号(購入日順)",
     ),
-    Column(
-        "voucher_purchases",
-        "person_id",
-        "int64",
-        "個人ID",
-        "person ID",
-        "",
-        "購入した住民の個人ID(residents と結合可能)",
-    ),
-    Column(
-        "voucher_purchases",
-        "household_id",
-        "int64",
-        "世帯ID",
-        "household ID",
-        "",
-        "事業年度の4月1日時点の世帯ID",
-    ),
+    shared("person_id", "voucher_purchases", "購入した住民の個人ID(residents と結合可能)"),
+    shared("household_id", "voucher_purchases", "事業年度の4月1日時点の世帯ID"),
     Column(
         "voucher_purchases",
         "purchase_date",
@@ -156,24 +146,8 @@ COLUMNS = [
         "円",
         "額面と支払額の差(自治体が負担するプレミアム分)",
     ),
-    Column(
-        "voucher_redemptions",
-        "merchant_id",
-        "int64",
-        "店舗ID",
-        "merchant ID",
-        "",
-        "商品券取扱店舗のID(merchants と結合可能)",
-    ),
-    Column(
-        "voucher_redemptions",
-        "month",
-        "datetime64[s]",
-        "月",
-        "month",
-        "",
-        "換金された月(月初日で表示)",
-    ),
+    _MERCHANT_ID.at("voucher_redemptions", "商品券取扱店舗のID(merchants と結合可能)"),
+    _MONTH.at("voucher_redemptions", "換金された月(月初日で表示)"),
     Column(
         "voucher_redemptions",
         "redeemed_value",
@@ -183,25 +157,22 @@ COLUMNS = [
         "円",
         "その月にその店舗で使われた商品券の額面合計。これは使用額であって、事業による消費の増加額ではない",
     ),
-    Column("merchants", "merchant_id", "int64", "店舗ID", "merchant ID", "", "店舗を識別する番号"),
-    Column("merchants", "name", "str", "店舗名", "shop name", "", "架空の店舗名"),
+    _MERCHANT_ID.at("merchants", "店舗を識別する番号"),
+    Column("merchants", "name", "str", "名称", "name", "", "架空の店舗名"),
     Column(
         "merchants",
         "category",
         "category",
-        "業種",
+        "分類",
         "category",
         "",
-        "スーパー、飲食店、衣料品、家電、書店、ドラッグストア、理容・美容、生活雑貨",
+        "業種: スーパー、飲食店、衣料品、家電、書店、ドラッグストア、理容・美容、生活雑貨",
     ),
-    Column(
-        "merchants",
+    shared(
         "district_code",
-        "str",
-        "地区コード",
-        "district code",
-        "",
+        "merchants",
         "店舗が所在する住区のコード(districts と結合可能)",
+        dtype="str",
     ),
     Column(
         "merchants",
@@ -221,22 +192,9 @@ COLUMNS = [
         "",
         f"商品券の取扱店舗かどうか。規模の大きい店舗や一部の業種ほど参加しやすく、無作為ではない{_A}",
     ),
-    Column(
+    _MERCHANT_ID.at("merchant_sales", "店舗のID(merchants と結合可能)"),
+    _MONTH.at(
         "merchant_sales",
-        "merchant_id",
-        "int64",
-        "店舗ID",
-        "merchant ID",
-        "",
-        "店舗のID(merchants と結合可能)",
-    ),
-    Column(
-        "merchant_sales",
-        "month",
-        "datetime64[s]",
-        "月",
-        "month",
-        "",
         "売上の月(月初日で表示)。商品券使用開始の24か月前から使用終了の12か月後まで",
     ),
     Column(
@@ -248,18 +206,12 @@ COLUMNS = [
         "円",
         f"その月の売上高。店舗規模×季節変動(12月が高い)×景気・感染症の影響×ばらつき。商品券の使用期間には取扱店舗に商品券による売上が加わり、その一部は非取扱店舗から移った分{_A}",
     ),
-    Column(
-        "household_spending",
+    shared(
         "household_id",
-        "int64",
-        "世帯ID",
-        "household ID",
-        "",
+        "household_spending",
         "パネル調査の対象世帯のID。調査期間を通じて区域内に住む世帯から、購入世帯と非購入世帯をおよそ半数ずつ抽出",
     ),
-    Column(
-        "household_spending", "month", "datetime64[s]", "月", "month", "", "消費の月(月初日で表示)"
-    ),
+    _MONTH.at("household_spending", "消費の月(月初日で表示)"),
     Column(
         "household_spending",
         "local_spending",
@@ -288,6 +240,16 @@ COLUMNS = [
         "その月に世帯が使った商品券の額面(使用期間外と非購入世帯は0)",
     ),
 ]
+
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Shops, their
+#: sales and redemptions describe no resident.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "voucher_purchases": {"id": ("person_id", "household_id")},
+    "voucher_redemptions": {},
+    "merchants": {},
+    "merchant_sales": {},
+    "household_spending": {"id": ("household_id",)},
+}
 
 _V = "voucher."
 
