@@ -97,21 +97,8 @@ def write_text_atomic(
     The text is written as given: line endings are not translated, on any system. Use
     ``encoding="utf-8-sig"`` for a CSV file that Excel should open as UTF-8.
 
-    Parameters
-    ----------
-    path : str or Path
-        The file to write. Its folder must exist.
-    text : str
-        The complete new content.
-    encoding : str
-        How the text is encoded.
-    mode : int, optional
-        Permission bits of the written file (see :func:`write_bytes_atomic`).
-
-    Returns
-    -------
-    Path
-        ``path``, as a :class:`~pathlib.Path`.
+    ``path``, ``mode`` and the result are as for :func:`write_bytes_atomic`; ``encoding`` is
+    how ``text`` becomes bytes.
 
     Examples
     --------

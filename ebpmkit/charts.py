@@ -1101,10 +1101,11 @@ def check_rules(rules: Sequence[Rule], charts: Mapping[str, Callable[..., Axes]]
     Examples
     --------
     >>> check_rules(RULES, AUTO_CHARTS)
-    >>> check_rules([Rule("time", None, None, "sparkline", "…")], AUTO_CHARTS)
+    >>> sparkline = Rule("time", None, None, "sparkline", "…")
+    >>> check_rules([*RULES, sparkline], AUTO_CHARTS)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    RuntimeError: charts.RULES names charts that auto() cannot draw: sparkline ...
+    RuntimeError: charts.RULES names charts that auto() cannot draw: sparkline;...
     """
     named = {rule.chart for rule in rules}
     missing, unused = sorted(named - set(charts)), sorted(set(charts) - named)

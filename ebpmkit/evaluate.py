@@ -337,10 +337,9 @@ def before_after(
     confidence = _check_level(confidence)
     yv = _numeric_y(frame, y)
     (after_mask, after_text), (before_mask, before_text) = _two_periods(frame, time, period, before)
-    label, unit_of_y = _label_unit(y, dictionary, y_unit)
     notes = _dropped_note(data, frame)
     if unit is None:
-        est, se, df, lo, hi = _welch(yv[after_mask], yv[before_mask], confidence)
+        fit = _welch(yv[after_mask], yv[before_mask], confidence)
         m1, m0 = float(yv[after_mask].mean()), float(yv[before_mask].mean())
         n_obs = n_units = int(after_mask.sum() + before_mask.sum())
     else:
@@ -355,28 +354,20 @@ def before_after(
                 f"Only {len(both)} units ('{unit}') are observed in both periods; at least 2 are needed."
             )
         a, b = after.loc[both].to_numpy(), prior.loc[both].to_numpy()
-        est, se, df, lo, hi = _paired(a, b, confidence)
+        fit = _paired(a, b, confidence)
         m1, m0 = float(a.mean()), float(b.mean())
         used = (after_mask | before_mask) & np.isin(keys, both.to_numpy())
         n_obs, n_units = int(used.sum()), len(both)
         lone = len(after.index.union(prior.index)) - len(both)
         if lone:
             notes += (f"片方の期間にしか観測がない{lone:,}単位は除きました。",)
-    return EffectEstimate(
-        estimate=est,
-        std_error=se,
-        ci_low=lo,
-        ci_high=hi,
-        n_obs=n_obs,
-        n_units=n_units,
-        method=_METHODS["before_after"] + ("(同じ単位どうし)" if unit is not None else ""),
-        assumption=ASSUMPTIONS["before_after"],
-        kind="before_after",
+    return _estimate(
+        "before_after",
+        fit,
+        y=(y, dictionary, y_unit),
+        n=(n_obs, n_units),
         confidence=confidence,
-        df=df,
-        y=y,
-        y_label=label,
-        y_unit=unit_of_y,
+        method=_METHODS["before_after"] + ("(同じ単位どうし)" if unit is not None else ""),
         per=_per(unit, time, dictionary),
         groups=(after_text, before_text),
         means=(m1, m0),
@@ -484,26 +475,14 @@ def compare_groups(
                 "比べるには各グループに2個以上必要です。\n"
                 f"Group {value!r} has {len(values)} {'units' if unit else 'rows'}; at least 2 are needed."
             )
-    est, se, df, lo, hi = _welch(a, b, confidence)
-    m1, m0 = float(a.mean()), float(b.mean())
-    label, unit_of_y = _label_unit(y, dictionary, y_unit)
-    return EffectEstimate(
-        estimate=est,
-        std_error=se,
-        ci_low=lo,
-        ci_high=hi,
-        n_obs=len(frame),
-        n_units=len(a) + len(b),
-        method=_METHODS["compare_groups"],
-        assumption=ASSUMPTIONS["compare_groups"],
-        kind="compare_groups",
+    return _estimate(
+        "compare_groups",
+        _welch(a, b, confidence),
+        y=(y, dictionary, y_unit),
+        n=(len(frame), len(a) + len(b)),
         confidence=confidence,
-        df=df,
-        y=y,
-        y_label=label,
-        y_unit=unit_of_y,
         groups=(_level_name(label_g, first), _level_name(label_g, second)),
-        means=(m1, m0),
+        means=(float(a.mean()), float(b.mean())),
         notes=notes,
     )
 
@@ -575,33 +554,55 @@ def did(
     treated_units = _check_did_groups(treat, u_codes, u_levels, unit=unit, treated=treated)
     _check_did_periods(treat, post_mask)
     est, se, df = _twfe_effect(yv, (treat & post_mask).astype(float), panel)
-    lo, hi = _interval(est, se, df, confidence)
+    fit = (est, se, df, *_interval(est, se, df, confidence))
     label_t, _ = lookup(treated, dictionary)
-    label, unit_of_y = _label_unit(y, dictionary, y_unit)
     noun = _unit_noun(unit, dictionary)
     notes = _dropped_note(data, frame) + (
         f"処置群は{treated_units:,}{noun}、比較群は{panel.n_units - treated_units:,}{noun}、"
         f"時点は{panel.n_times:,}個({_range_text(frame[time])})です。",
     )
+    return _estimate(
+        "did",
+        fit,
+        y=(y, dictionary, y_unit),
+        n=(panel.n_obs, panel.n_units),
+        confidence=confidence,
+        per=_per(unit, time, dictionary),
+        groups=(label_t, f"{label_t}以外"),
+        period=post_text,
+        notes=notes,
+    )
+
+
+def _estimate(
+    kind: str,
+    fit: tuple[float, ...],
+    *,
+    y: tuple[str, Any, str | None],
+    n: tuple[int, int],
+    confidence: float,
+    **details: Any,
+) -> EffectEstimate:
+    """The result every estimator returns: ``fit`` is (estimate, SE, df, low, high)."""
+    est, se, df, lo, hi = fit
+    column, dictionary, y_unit = y
+    label, unit_of_y = _label_unit(column, dictionary, y_unit)
+    details.setdefault("method", _METHODS[kind])
     return EffectEstimate(
         estimate=est,
         std_error=se,
         ci_low=lo,
         ci_high=hi,
-        n_obs=panel.n_obs,
-        n_units=panel.n_units,
-        method=_METHODS["did"],
-        assumption=ASSUMPTIONS["did"],
-        kind="did",
+        n_obs=n[0],
+        n_units=n[1],
+        assumption=ASSUMPTIONS[kind],
+        kind=kind,
         confidence=confidence,
         df=df,
-        y=y,
+        y=column,
         y_label=label,
         y_unit=unit_of_y,
-        per=_per(unit, time, dictionary),
-        groups=(label_t, f"{label_t}以外"),
-        period=post_text,
-        notes=notes,
+        **details,
     )
 
 

@@ -37,6 +37,7 @@ from ebpmkit.grading.questions import (
     MAX_ANSWER_BYTES,
     Exercise,
     KeyEntry,
+    Question,
     Verdict,
     decode_answer,
     encode_answer,
@@ -131,9 +132,13 @@ def _require_session() -> _Session | None:
     return _SESSION
 
 
-def _question_or_notice(session: _Session, question: str):
+def _session_and_question(question: str) -> tuple[_Session, Question] | None:
+    """The running exercise and its question ``question``, or None after a Japanese notice."""
+    session = _require_session()
+    if session is None:
+        return None
     try:
-        return session.exercise.question(str(question))
+        return session, session.exercise.question(str(question))
     except ParameterError:
         message = text("unknown_question", question=question, ids=", ".join(session.exercise.ids))
         _show(_Notice(message, "#E69F00"))
@@ -233,12 +238,10 @@ def check(question: str, answer: Any) -> None:
     >>> check("q1", 14062)  # doctest: +SKIP
     ✅ 正解です!q1(10点)
     """
-    session = _require_session()
-    if session is None:
+    found = _session_and_question(question)
+    if found is None:
         return
-    q = _question_or_notice(session, question)
-    if q is None:
-        return
+    session, q = found
     payload = encode_answer(answer)
     if len(json.dumps(payload, ensure_ascii=False)) > MAX_ANSWER_BYTES:
         payload = {"type": "other", "class": "大きすぎる答え"}
@@ -280,12 +283,10 @@ def hint(question: str) -> None:
     >>> hint("q1")  # doctest: +SKIP
     ヒント 1/3: resident_years は「各年度4月1日時点の住民」の表で、...
     """
-    session = _require_session()
-    if session is None:
+    found = _session_and_question(question)
+    if found is None:
         return
-    q = _question_or_notice(session, question)
-    if q is None:
-        return
+    session, q = found
     if not q.hints:
         _show(_Notice(text("hint_none", question=q.id)))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["dense_codes", "has_label", "pair_key", "positions"]
+__all__ = ["categorical_rows", "dense_codes", "has_label", "pair_key", "positions"]
 
 
 def _small_range(lo: int, hi: int, n: int) -> bool:
@@ -87,3 +87,25 @@ def has_label(series: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
     cat = series.astype("category")
     wanted = np.flatnonzero(np.isin(np.asarray(cat.cat.categories, dtype=object), labels))
     return np.isin(cat.cat.codes.to_numpy(), wanted)
+
+
+def categorical_rows(table: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
+    """``table[column]`` at positions ``rows`` as a Categorical (all missing if absent).
+
+    A domain table copies sex or district from ``resident_years`` this way, keeping the
+    categories (and so the order of the labels) of the register.
+
+    Examples
+    --------
+    >>> ry = pd.DataFrame({"sex": pd.Categorical(["男性", "女性", "女性"])})
+    >>> list(categorical_rows(ry, "sex", np.array([2, 0])))
+    ['女性', '男性']
+    >>> categorical_rows(ry, "district_code", np.array([0])).isna().all()
+    np.True_
+    """
+    if column not in table.columns:
+        return pd.Categorical([pd.NA] * len(rows))
+    values = table[column].iloc[rows]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return pd.Categorical(values)

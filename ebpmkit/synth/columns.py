@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ebpmkit.errors import ParameterError
 from ebpmkit.synth.dictionary import Column
 
-__all__ = ["HOMONYMS", "SHARED", "SharedColumn", "shared"]
+__all__ = ["HOMONYMS", "SHARED", "SharedColumn", "person_year_columns", "shared"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,24 @@ def shared(
             f"Declared shared columns: {known}"
         )
     return SHARED[column].at(table, description, dtype=dtype)
+
+
+def person_year_columns(table: str, *, year: str, age: str) -> list[Column]:
+    """The first columns of a table with one row per resident and fiscal year (nhi, ltc).
+
+    ``year`` and ``age`` describe what the year and the age mean in ``table``; person,
+    household, sex and district are the same in every such table.
+
+    Examples
+    --------
+    >>> [c.column for c in person_year_columns("ltc", year="認定の年度", age="年齢")][:3]
+    ['fiscal_year', 'person_id', 'household_id']
+    """
+    return [
+        shared("fiscal_year", table, year),
+        shared("person_id", table, "住民を識別する番号(residents と結合可)"),
+        shared("household_id", table, "その年度4月1日時点の世帯"),
+        shared("age", table, age),
+        shared("sex", table),
+        shared("district_code", table, "その年度4月1日時点の住所の住区"),
+    ]

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ebpmkit.synth._keys import dense_codes
-from ebpmkit.synth.columns import shared
+from ebpmkit.synth._keys import categorical_rows, dense_codes
+from ebpmkit.synth.columns import person_year_columns
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
@@ -38,12 +38,11 @@ TABLES = {
 
 _T = "ltc"
 COLUMNS = [
-    shared("fiscal_year", _T, "4月1日時点で認定を受けている年度"),
-    shared("person_id", _T, "住民を識別する番号(residents と結合可)"),
-    shared("household_id", _T, "その年度4月1日時点の世帯"),
-    shared("age", _T, "4月1日時点の年齢。40〜64歳は特定疾病による認定(第2号被保険者)"),
-    shared("sex", _T),
-    shared("district_code", _T, "その年度4月1日時点の住所の住区"),
+    *person_year_columns(
+        _T,
+        year="4月1日時点で認定を受けている年度",
+        age="4月1日時点の年齢。40〜64歳は特定疾病による認定(第2号被保険者)",
+    ),
     Column(
         _T,
         "level",
@@ -214,24 +213,14 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     )
     level = np.searchsorted(cuts, severity, side="right")
 
-    def passthrough(name: str) -> pd.Categorical:
-        if name not in ry.columns:
-            return pd.Categorical([pd.NA] * len(rows))
-        values = ry[name].iloc[rows]
-        return (
-            values.array
-            if isinstance(values.dtype, pd.CategoricalDtype)
-            else pd.Categorical(values)
-        )
-
     table = pd.DataFrame(
         {
             "fiscal_year": year.astype(np.int16),
             "person_id": pid_all[rows],
             "household_id": ry["household_id"].to_numpy(np.int64)[rows],
             "age": age.astype(np.int16),
-            "sex": passthrough("sex"),
-            "district_code": passthrough("district_code"),
+            "sex": categorical_rows(ry, "sex", rows),
+            "district_code": categorical_rows(ry, "district_code", rows),
             "level": pd.Categorical.from_codes(level, categories=list(LEVELS), ordered=True),
             "certified": np.ones(len(rows), dtype=bool),
             "first_certified_year": first_year.astype(np.int16),

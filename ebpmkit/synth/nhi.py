@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ebpmkit.synth._keys import dense_codes, pair_key, positions
-from ebpmkit.synth.columns import shared
+from ebpmkit.synth._keys import categorical_rows, dense_codes, pair_key, positions
+from ebpmkit.synth.columns import person_year_columns
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
@@ -37,12 +37,11 @@ TABLES = {
 
 _T = "nhi"
 COLUMNS = [
-    shared("fiscal_year", _T, "4月1日時点で国保に加入している年度"),
-    shared("person_id", _T, "住民を識別する番号(residents と結合可)"),
-    shared("household_id", _T, "その年度4月1日時点の世帯"),
-    shared("age", _T, "4月1日時点の年齢。75歳以上は後期高齢者医療制度に移るため含まない"),
-    shared("sex", _T),
-    shared("district_code", _T, "その年度4月1日時点の住所の住区"),
+    *person_year_columns(
+        _T,
+        year="4月1日時点で国保に加入している年度",
+        age="4月1日時点の年齢。75歳以上は後期高齢者医療制度に移るため含まない",
+    ),
     Column(
         _T,
         "premium",
@@ -397,24 +396,14 @@ def _frame(
     """The ``nhi`` table: one row per enrolled person and fiscal year."""
     src = reg.rows[sel]
 
-    def passthrough(name: str) -> pd.Categorical:
-        if name not in ry.columns:
-            return pd.Categorical([pd.NA] * len(src))
-        values = ry[name].iloc[src]
-        return (
-            values.array
-            if isinstance(values.dtype, pd.CategoricalDtype)
-            else pd.Categorical(values)
-        )
-
     return pd.DataFrame(
         {
             "fiscal_year": reg.year[sel].astype(np.int16),
             "person_id": reg.pid[sel],
             "household_id": reg.hh[sel],
             "age": reg.age[sel].astype(np.int16),
-            "sex": passthrough("sex"),
-            "district_code": passthrough("district_code"),
+            "sex": categorical_rows(ry, "sex", src),
+            "district_code": categorical_rows(ry, "district_code", src),
             "premium": premium,
             "premium_paid": paid,
             "medical_cost": cost,
