@@ -208,8 +208,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     Reading the whole file holds arrow's copy of every column and the finished frame at once;
     one column at a time holds the frame and a single column's arrow buffers. Lessons run in
     kernels of at most 1 GB (bench/bench_notebooks.py measures it). pyarrow's ``self_destruct``
-    would do the same job, but its documentation calls it experimental and it crashed pandas
-    3.0.6 here.
+    would do the same job, but its documentation calls it experimental, and with pandas 3.0.6
+    it made ``load()`` die with a segmentation fault.
     """
     names = pq.ParquetFile(path).schema_arrow.names
     if not names:
