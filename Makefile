@@ -33,10 +33,14 @@ $(UV): $(UV_LOCK) | $(BIN)/python
 	touch $(UV)
 
 # sync makes the environment exactly the lock (removing anything else); the project itself is
-# then installed editable, built by the locked setuptools.
-$(STAMP): $(LOCK) pyproject.toml $(UV)
+# then installed editable, built by the locked setuptools. JupyterLab's settings for this
+# environment come from ebpmkit/jupyterlab/overrides.json: menus in Japanese, and no news or
+# update checks from the internet (training rooms are often on closed networks).
+$(STAMP): $(LOCK) pyproject.toml ebpmkit/jupyterlab/overrides.json $(UV)
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp ebpmkit/jupyterlab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
 install: $(STAMP)
