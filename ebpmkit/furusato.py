@@ -42,6 +42,7 @@ __all__ = [
     "deduction_split",
     "full_deduction_limit",
     "limit_from_levy",
+    "ministry_social_insurance",
     "municipal_revenue_loss",
     "special_cap",
     "special_rate",
@@ -256,19 +257,41 @@ def limit_from_levy(
     return np.where(levy > 0, limit, 0).astype(np.int64)
 
 
+def ministry_social_insurance(salary_revenue: Any) -> np.ndarray:
+    """Social insurance premiums as the ministry's table of limits assumes them, in yen.
+
+    The deduction simulator behind the table of full-deduction limits on the ministry's
+    furusato nozei portal (総務省) takes 15% of the salary revenue below ¥9M, 3% plus ¥1.08M
+    from ¥9M to ¥18M, and ¥1.62M from ¥18M: premiums stop growing with salary because the
+    standard monthly remuneration they are levied on is capped.
+
+    Examples
+    --------
+    >>> ministry_social_insurance([5_000_000, 10_000_000, 25_000_000]).tolist()
+    [750000, 1380000, 1620000]
+    """
+    rev = _money("salary_revenue", salary_revenue)
+    premiums = np.where(
+        rev < 9_000_000, rev * 0.15, np.where(rev < 18_000_000, rev * 0.03 + 1_080_000, 1_620_000)
+    )
+    return _floor(premiums).astype(np.int64)
+
+
 def full_deduction_limit(
     salary_revenue: Any,
     family: str = "single",
     *,
     income_year: int = 2023,
-    social_insurance_rate: float = 0.15,
+    social_insurance_rate: float | None = None,
     tolerance: int = 10,
 ) -> np.ndarray:
     """Largest donation a salary earner can make while bearing only ¥2,000 (控除上限額).
 
     Follows the assumptions of the ministry's table: salary is the only income, social
-    insurance premiums are 15% of the salary revenue, no other deductions, and the family is
-    one of :data:`FAMILIES`. The closed form :func:`limit_from_levy` is then checked with
+    insurance premiums follow :func:`ministry_social_insurance` (or a flat share of the salary
+    revenue, ``social_insurance_rate``), no other deductions, and the family is one of
+    :data:`FAMILIES`. The table itself uses the rules of income year 2019: with
+    ``income_year=2019`` its figures come out after rounding down to thousands of yen. The closed form :func:`limit_from_levy` is then checked with
     :func:`deduction_split`; where the parts at that donation leave the donor more than
     ``tolerance`` yen above ¥2,000 (rounding, or the 40% / 30% caps on the donation bind), the
     limit is lowered by bisection to the largest donation that passes. As in the ministry's
@@ -285,8 +308,9 @@ def full_deduction_limit(
         One of the keys of :data:`FAMILIES`.
     income_year : int
         Calendar year of the donation and the income.
-    social_insurance_rate : float
-        Social insurance premiums as a share of salary revenue (the ministry assumes 0.15).
+    social_insurance_rate : float, optional
+        Social insurance premiums as a flat share of salary revenue; by default the ministry's
+        schedule (:func:`ministry_social_insurance`).
     tolerance : int
         Yen of rounding allowed above the ¥2,000 burden.
 
@@ -296,20 +320,23 @@ def full_deduction_limit(
 
     Examples
     --------
-    >>> int(full_deduction_limit(10_000_000))  # about ¥176k in public calculators
-    177194
+    >>> int(full_deduction_limit(10_000_000, income_year=2019))  # the ministry's table: 176,000
+    176331
     >>> full_deduction_limit([3_000_000, 10_000_000], "couple").tolist()
-    [19904, 167708]
+    [19904, 171157]
     """
     check_choice("family", family, FAMILIES)
-    check_range("social_insurance_rate", social_insurance_rate, low=0, high=0.5)
+    if social_insurance_rate is not None:
+        check_range("social_insurance_rate", social_insurance_rate, low=0, high=0.5)
     check_range("tolerance", tolerance, low=0, kind=int)
     year = tax._year(income_year)
     rev = _money("salary_revenue", salary_revenue)
     a = tax.assess(
         year,
         salary_revenue=rev,
-        social_insurance=_floor(rev * social_insurance_rate),
+        social_insurance=ministry_social_insurance(rev)
+        if social_insurance_rate is None
+        else _floor(rev * social_insurance_rate),
         **FAMILIES[family],
     )
     t, levy, inc = a.income_tax_taxable, a.income_levy, a.total_income

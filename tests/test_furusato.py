@@ -108,7 +108,7 @@ def test_split_respects_the_40_and_30_percent_caps():
         (3_000_000, "single", 28_267),  # L 111,500 x 0.2 = 22,300 / 0.84895 = 26,267.7
         (5_000_000, "single", 61_029),  # L 235,500 -> 47,100 / 0.7979 = 59,029.9
         (7_000_000, "single", 108_208),  # L 369,500 -> 73,900 / 0.6958 = 106,208.7
-        # the domain facts quote about ¥176k from a public calculator: 177,194 is within ~1.2k
+        # flat 15% premiums; the ministry's table (176,000) uses capped premiums: MINISTRY_TABLE
         (10_000_000, "single", 177_194),  # L 609,500 -> 121,900 / 0.6958 = 175,194.0
         (20_000_000, "single", 520_408),  # L 1,459,500 -> 291,900 / 0.56307 = 518,408.0
         # married, spouse without income (spouse deduction 380k / 330k)
@@ -126,7 +126,38 @@ def test_split_respects_the_40_and_30_percent_caps():
     ],
 )
 def test_full_deduction_limit_hand_worked(salary, family, expected):
-    assert int(furusato.full_deduction_limit(salary, family)) == expected
+    # worked by hand with premiums at a flat 15% of salary
+    assert (
+        int(furusato.full_deduction_limit(salary, family, social_insurance_rate=0.15)) == expected
+    )
+
+
+# The ministry's table of full-deduction limits (総務省, ふるさと納税ポータルサイト), in yen; it
+# uses the rules of income year 2019 and its own schedule of social insurance premiums.
+MINISTRY_TABLE = [
+    (3_000_000, "single", 28_000),
+    (5_000_000, "single", 61_000),
+    (7_000_000, "single", 108_000),
+    (10_000_000, "single", 176_000),
+    (15_000_000, "single", 389_000),
+    (20_000_000, "single", 564_000),
+    (25_000_000, "single", 849_000),
+    (25_000_000, "couple_university_high_school", 817_000),
+]
+
+
+@pytest.mark.parametrize(("salary", "family", "table"), MINISTRY_TABLE)
+def test_default_premiums_reproduce_the_ministry_table(salary, family, table):
+    limit = int(furusato.full_deduction_limit(salary, family, income_year=2019))
+    assert limit // 1000 * 1000 == table
+
+
+def test_flat_premiums_understate_high_salaries():
+    # 15% at every salary overstates premiums above ¥9M (they are capped), so the limit is low
+    flat = int(
+        furusato.full_deduction_limit(25_000_000, income_year=2019, social_insurance_rate=0.15)
+    )
+    assert flat < 849_000 * 0.95
 
 
 def test_at_the_limit_the_donor_bears_2000_and_above_it_more():
@@ -134,7 +165,9 @@ def test_at_the_limit_the_donor_bears_2000_and_above_it_more():
 
     rev = np.array([3e6, 5e6, 7e6, 10e6, 20e6])
     limit = furusato.full_deduction_limit(rev)
-    a = tax.assess(2023, salary_revenue=rev, social_insurance=rev * 0.15)
+    a = tax.assess(
+        2023, salary_revenue=rev, social_insurance=furusato.ministry_social_insurance(rev)
+    )
     at = furusato.deduction_split(limit, a.income_tax_taxable, a.income_levy)
     above = furusato.deduction_split(limit + 10_000, a.income_tax_taxable, a.income_levy)
     assert (limit - at.total <= 2_010).all()
@@ -158,7 +191,7 @@ def test_limit_from_levy_matches_the_closed_form():
 
 
 def test_limit_with_zero_tolerance_never_exceeds_default():
-    strict = furusato.full_deduction_limit([5e6, 10e6], tolerance=0)
+    strict = furusato.full_deduction_limit([5e6, 10e6], tolerance=0)  # default premiums
     assert (strict <= furusato.full_deduction_limit([5e6, 10e6])).all()
 
 
