@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # Bump when a change to the generator changes its output, so old caches are not reused.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
 TRUTH = "ground_truth.json"

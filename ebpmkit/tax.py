@@ -334,12 +334,27 @@ def _salary_schedule(year: int) -> list:
     return _SALARY_2025
 
 
+# Rows of the Income Tax Act's appended table 5 (所得税法別表第五) just below ¥1.628M, while
+# the minimum deduction ends at ¥1.625M (to income year 2024): from each of these revenues the
+# income is that revenue less the minimum deduction, until the next row.
+_TABLE_FIVE_STEPS = np.array([1_619_000, 1_620_000, 1_622_000, 1_624_000], dtype=np.float64)
+
+
 def _salary_income(rev: np.ndarray, year: int) -> np.ndarray:
+    """Salary income as the Income Tax Act's table 5 gives it below ¥6.6M, the formula above."""
     schedule = _salary_schedule(year)
-    rounded = np.where(
-        (rev > schedule[0][0]) & (rev < 6_600_000), np.floor(rev / 4_000) * 4_000, rev
-    )
-    return _floor(np.maximum(rounded - _piecewise(rounded, schedule), 0.0))
+    first_bound, _, minimum = schedule[0]
+    rounded = np.where((rev > first_bound) & (rev < 6_600_000), np.floor(rev / 4_000) * 4_000, rev)
+    income = np.maximum(rounded - _piecewise(rounded, schedule), 0.0)
+    # The table starts at the minimum deduction + ¥1,000: below it the income is nil.
+    income = np.where(rev < minimum + 1_000, 0.0, income)
+    if first_bound == 1_625_000:
+        near = (rev >= _TABLE_FIVE_STEPS[0]) & (rev < 1_628_000)
+        if near.any():
+            row = np.searchsorted(_TABLE_FIVE_STEPS, rev[near], side="right") - 1
+            income = income.copy()
+            income[near] = _TABLE_FIVE_STEPS[row] - minimum
+    return _floor(income)
 
 
 def salary_income_deduction(salary_revenue: Any, income_year: int) -> np.ndarray:
@@ -373,14 +388,17 @@ def salary_income_deduction(salary_revenue: Any, income_year: int) -> np.ndarray
 def salary_income(salary_revenue: Any, income_year: int) -> np.ndarray:
     """Salary income (給与所得の金額) = revenue - salary income deduction, at least 0.
 
-    Below ¥6.6M the revenue is rounded down to a multiple of ¥4,000 before the formula, as the
-    Income Tax Act's appended table 5 (所得税法別表第五) does (NTA tax answer No.1410); this
-    reproduces the table to within a few hundred yen near ¥1.625M and exactly elsewhere.
+    Below ¥6.6M the Income Tax Act's appended table 5 (所得税法別表第五) decides, as NTA tax answer
+    No.1410 says: nil below the minimum deduction + ¥1,000, the revenue less the minimum
+    deduction up to the table's steps near ¥1.625M (to income year 2024), then the formula on
+    the revenue rounded down to a multiple of ¥4,000.
 
     Examples
     --------
     >>> int(salary_income(3_000_000, 2023)), int(salary_income(3_000_000, 2019))
     (2020000, 1920000)
+    >>> salary_income([650_999, 651_000, 1_619_999, 1_621_999, 1_623_999], 2019).tolist()
+    [0, 1000, 969000, 970000, 972000]
     """
     year = _year(income_year)
     return _salary_income(_money("salary_revenue", salary_revenue), year).astype(np.int64)

@@ -340,3 +340,48 @@ def test_bad_input_names_the_parameter():
         tax.non_taxable_limits(2023, 0, grade=4)
     with pytest.raises(ParameterError, match="pension_revenue"):
         tax.assess(2023, pension_revenue="many")
+
+
+# The Income Tax Act's appended table 5 (所得税法別表第五) at its boundaries, by rule year:
+# worked from the table's rows (nil below the minimum deduction + ¥1,000; revenue less the
+# minimum deduction; the steps from ¥1,619,000; ¥4,000 bands from ¥1,628,000).
+TABLE_FIVE = {
+    2019: [
+        (650_999, 0),
+        (651_000, 1_000),
+        (1_618_999, 968_999),
+        (1_619_000, 969_000),
+        (1_619_999, 969_000),
+        (1_621_999, 970_000),
+        (1_623_999, 972_000),
+        (1_627_999, 974_000),
+        (1_628_000, 976_800),
+        (1_631_999, 976_800),
+    ],
+    2023: [
+        (550_999, 0),
+        (551_000, 1_000),
+        (1_619_999, 1_069_000),
+        (1_620_000, 1_070_000),
+        (1_623_999, 1_072_000),
+        (1_624_000, 1_074_000),
+        (1_627_999, 1_074_000),
+        (1_628_000, 1_076_800),
+    ],
+    2025: [
+        (650_999, 0),
+        (651_000, 1_000),
+        (1_619_999, 969_999),
+        (1_899_999, 1_249_999),
+        (1_900_000, 1_250_000),
+        (1_903_999, 1_250_000),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("year", "revenue", "income"),
+    [(year, rev, inc) for year, rows in TABLE_FIVE.items() for rev, inc in rows],
+)
+def test_salary_income_follows_table_five_at_its_boundaries(year, revenue, income):
+    assert int(tax.salary_income(revenue, year)) == income
