@@ -4,7 +4,8 @@ A graded notebook starts with ``ds = start("00")``, which loads the exercise's d
 computes the answer key once, before the learner can change any table. ``check("q1", answer)``
 shows a short Japanese verdict and the most specific hint (the hint of a recognised
 misconception, else the reason the answer has the wrong form, else the current rung of the
-hint ladder); it never shows the expected value. ``hint("q1")`` climbs the ladder.
+hint ladder); it never shows the expected value. ``hint("q1")`` climbs the ladder from the
+first rung the learner has not seen yet, counting the rung a wrong ``check`` just showed.
 
 Every check is also appended to the file named by ``EBPMKIT_ANSWERS_FILE`` when that variable
 is set: ``ebpmkit grade`` reads it after running the notebook and judges the answers itself.
@@ -25,7 +26,7 @@ import html
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -73,6 +74,7 @@ class AnswerError(EbpmkitError, AssertionError):
 class _Session:
     exercise: Exercise
     key: dict[str, KeyEntry]
+    # Per question, the highest rung of the hint ladder shown so far, by hint() or by check().
     hints_seen: dict[str, int] = field(default_factory=dict)
 
 
@@ -252,17 +254,13 @@ def check(question: str, answer: Any) -> None:
         session.key[q.id],
         hint_level=max(session.hints_seen.get(q.id, 0), 1),
     )
-    if verdict.outcome == "wrong" and q.hints:
-        verdict = Verdict(
-            verdict.question,
-            verdict.outcome,
-            verdict.points,
-            verdict.max_points,
-            verdict.message,
-            "\n".join(x for x in (verdict.hint, text("hint_more", question=q.id)) if x),
-            verdict.misconception,
-            verdict.answer_summary,
-        )
+    shown = verdict.extra.get("hint_level")
+    if shown is not None:
+        # The learner has now seen this rung; hint() goes on from the next one.
+        session.hints_seen[q.id] = max(session.hints_seen.get(q.id, 0), shown)
+        if shown < len(q.hints):
+            more = text("hint_more", question=q.id)
+            verdict = replace(verdict, hint="\n".join(x for x in (verdict.hint, more) if x))
     _save_progress(session.exercise, verdict, q.id, session.hints_seen.get(q.id, 0))
     _show(verdict)
     if is_strict() and not verdict.passed:
@@ -276,7 +274,10 @@ def check(question: str, answer: Any) -> None:
 
 
 def hint(question: str) -> None:
-    """Show the next hint of the question's ladder.
+    """Show the next hint of the question's ladder that the learner has not seen yet.
+
+    A rung shown by a wrong ``check`` counts as seen. When every rung has been shown, a
+    notice says so instead of repeating one.
 
     Examples
     --------
@@ -291,9 +292,13 @@ def hint(question: str) -> None:
         _show(_Notice(text("hint_none", question=q.id)))
         return
     seen = session.hints_seen.get(q.id, 0)
-    level = min(seen + 1, len(q.hints))
-    message = text("hint_label", level=level, total=len(q.hints), hint=q.hints[level - 1])
-    if seen >= len(q.hints):
+    total = len(q.hints)
+    if seen >= total:
+        _show(_Notice(text("hint_all_seen", question=q.id, total=total), "#56B4E9"))
+        return
+    level = seen + 1
+    message = text("hint_label", level=level, total=total, hint=q.hints[level - 1])
+    if level == total:
         message += "\n" + text("hint_all_shown")
     session.hints_seen[q.id] = level
     _save_progress(session.exercise, None, q.id, level)

@@ -24,6 +24,10 @@ MESSAGES: dict[str, str] = {
         "「...」を自分の答えに書きかえて、もう一度実行してください。"
     ),
     "recorded": "{question} の回答を記録しました。講師が読んで確認します。",
+    "recorded_short": (
+        "短めの回答なので、講師が内容を判断しにくいかもしれません。"
+        "よければ、理由や具体例を書き足して、もう一度実行してください(書き足さなくても記録は残ります)。"
+    ),
     "invalid": "{question} の答えの形が違います。{reason}",
     "strict_failed": "{question}: 厳密モード(EBPMKIT_STRICT=1)で正解になりませんでした。{detail}",
     # --- reasons for an invalid answer -------------------------------------------------
@@ -34,6 +38,11 @@ MESSAGES: dict[str, str] = {
     ),
     "need_finite": "数値が NaN(欠損値)や無限大になっています。計算の途中を確かめてください。",
     "need_choice": "次の選択肢から1つ選んで、文字列で答えてください: {options}(いまは {got})。",
+    "need_choice_chart": (
+        "次のグラフから1つ選んで、文字列で答えてください: {options}"
+        "(いまは {got})。「グラフ」は省いてもかまいません。"
+    ),
+    "option_with_synonyms": "{option}({synonyms}でも可)",
     "need_choice_from_table": (
         "選択肢を1つだけ、文字列で答えてください(例: .index[0] や .idxmax() で取り出せます)。"
     ),
@@ -49,6 +58,10 @@ MESSAGES: dict[str, str] = {
     "hint_misconception": "ヒント: {hint}",
     "hint_none": "{question} にはヒントが用意されていません。",
     "hint_all_shown": "ヒントはこれで全部です。ここまでのヒントを見直して、もう一度試してみましょう。",
+    "hint_all_seen": (
+        "{question} のヒントは、もう全部表示しました(全{total}つ)。"
+        "上に表示されたヒントを見直して、もう一度試してみましょう。"
+    ),
     "hint_more": 'もっとヒントが欲しいときは hint("{question}") を実行してください。',
     # --- notebook session ---------------------------------------------------------------
     "started": (

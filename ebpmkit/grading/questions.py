@@ -35,7 +35,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHART_OPTIONS",
+    "CHART_SYNONYMS",
     "KINDS",
     "DatasetConfig",
     "Exercise",
@@ -80,6 +81,18 @@ CHART_OPTIONS = (
     "散布図",
     "地図(塗り分け)",
 )
+
+# Other spellings accepted for each chart option: the names the lessons use (100%積み上げ棒グラフ,
+# 人口ピラミッド, 塗り分け地図 ...) and common Japanese terms. Before comparison every spelling and
+# every answer is normalised by _option_key (NFKC, no spaces, "グラフ" at the end optional), so
+# "折れ線", "折れ線 グラフ" and "100％積み上げ棒グラフ" need no entry of their own.
+CHART_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "棒グラフ": ("横棒グラフ", "縦棒グラフ"),
+    "積み上げ棒グラフ": ("100%積み上げ棒グラフ", "積上げ棒グラフ", "帯グラフ"),
+    "ヒストグラム": ("人口ピラミッド", "柱状グラフ"),
+    "箱ひげ図": ("箱ひげ",),
+    "地図(塗り分け)": ("塗り分け地図", "地図", "階級区分図", "コロプレス図"),
+}
 
 # Answers larger than this (encoded JSON) are not recorded; the verdict says why.
 MAX_ANSWER_BYTES = 2_000_000
@@ -158,10 +171,15 @@ class Question:
         Absolute and relative tolerance for numbers (and numeric table cells).
     options : tuple of str or callable, optional
         The allowed choices (or ``options(ds)``), for ``"choice"`` and ``"chart"``.
+    synonyms : mapping of str to tuple of str, optional
+        Other spellings accepted for an option (option -> spellings), for ``"choice"`` and
+        ``"chart"``; a chart question also accepts :data:`CHART_SYNONYMS`. An answer written
+        in any of them is judged as that option.
     concept : str
         The idea the question tests, in Japanese (shown in the item analysis).
     min_chars : int
-        For ``"text"``: the fewest characters that count as an answer.
+        For ``"text"``: a written answer shorter than this is still recorded (and earns the
+        points), with a kind note that the trainer may find it too short to judge.
 
     Examples
     --------
@@ -180,6 +198,7 @@ class Question:
     atol: float = 0.0
     rtol: float = 0.0
     options: tuple[str, ...] | Callable[[Dataset], Sequence[str]] | None = None
+    synonyms: Mapping[str, Sequence[str]] | None = None
     concept: str = ""
     min_chars: int = 1
 
@@ -201,6 +220,15 @@ class Question:
             raise ParameterError(f"Question {self.id}: a choice question needs options.")
         if self.atol < 0 or self.rtol < 0:
             raise ParameterError(f"Question {self.id}: atol and rtol must be >= 0.")
+        if self.synonyms is not None and (
+            self.kind not in ("choice", "chart")
+            or not isinstance(self.synonyms, Mapping)
+            or any(isinstance(v, str) for v in self.synonyms.values())
+        ):
+            raise ParameterError(
+                f"Question {self.id}: synonyms must map each option to a tuple of spellings, "
+                "and only choice and chart questions have them."
+            )
 
     def key_entry(self, ds: Dataset | None) -> KeyEntry:
         """Compute this question's answer key on ``ds`` (normalised for comparison).
@@ -212,6 +240,7 @@ class Question:
         """
         try:
             options = self._options(ds)
+            _accepted(self, options)  # spellings that name two options are a bank error
             if self.kind == "text":
                 expected = None
             else:
@@ -241,6 +270,16 @@ class Question:
         if opts is None and self.kind == "chart":
             opts = CHART_OPTIONS
         return None if opts is None else tuple(_clean_str(o) for o in opts)
+
+    def _synonyms(self) -> dict[str, tuple[str, ...]]:
+        """Other spellings per option (cleaned): the chart defaults, then the question's own."""
+        merged: dict[str, list[str]] = {}
+        sources = [CHART_SYNONYMS] if self.kind == "chart" else []
+        sources += [self.synonyms] if self.synonyms else []
+        for source in sources:
+            for option, spellings in source.items():
+                merged.setdefault(_clean_str(option), []).extend(_clean_str(s) for s in spellings)
+        return {option: tuple(dict.fromkeys(s)) for option, s in merged.items()}
 
 
 @dataclass(frozen=True)
@@ -499,6 +538,66 @@ def _clean_str(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def _is_stub(answer: Any) -> bool:
+    """Whether the answer is the exercise's stub: ``...``, None, empty, or the text "..."."""
+    if answer is Ellipsis:
+        return True
+    if not isinstance(answer, str):
+        return False
+    return not _clean_str(answer).replace(".", "").replace("…", "").strip()
+
+
+def _option_key(question: Question, value: str) -> str:
+    """The form in which an answer is compared with options and their other spellings.
+
+    Full-width and half-width forms are unified (NFKC) and spaces removed; for a chart
+    question a final "グラフ" is optional.
+    """
+    key = re.sub(r"\s+", "", _clean_str(value))
+    if question.kind == "chart" and key != "グラフ":
+        key = key.removesuffix("グラフ")
+    return key
+
+
+def _accepted(question: Question, options: tuple[str, ...] | None) -> dict[str, str] | None:
+    """Every accepted spelling (as :func:`_option_key`) -> the option it names.
+
+    Raises ValueError when one spelling would name two options.
+    """
+    if options is None or question.kind not in ("choice", "chart"):
+        return None
+    accepted: dict[str, str] = {}
+
+    def add(spelling: str, option: str) -> None:
+        key = _option_key(question, spelling)
+        if accepted.setdefault(key, option) != option:
+            raise ValueError(
+                f"the spelling {spelling!r} would name both {accepted[key]!r} and {option!r}"
+            )
+
+    for option in options:
+        add(option, option)
+    for option, spellings in question._synonyms().items():
+        if option in options:
+            for spelling in spellings:
+                add(spelling, option)
+    return accepted
+
+
+def _describe_options(question: Question, options: tuple[str, ...]) -> str:
+    """The options as a learner may write them, with the other accepted spellings."""
+    synonyms = question._synonyms()
+    parts = []
+    for option in options:
+        others = [s for s in synonyms.get(option, ()) if s != option]
+        parts.append(
+            text("option_with_synonyms", option=option, synonyms="・".join(others))
+            if others
+            else option
+        )
+    return "、".join(parts)
+
+
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _UNITS = ("人", "%", "世帯", "円", "件", "歳", "点")
 
@@ -572,12 +671,21 @@ def _normalize(
             return None, text("need_choice_from_table")
         if not isinstance(answer, str):
             return None, text(
-                "need_choice", options="、".join(options or ()), got=_describe(answer)
+                "need_choice",
+                options=_describe_options(question, options or ()),
+                got=_describe(answer),
             )
         value = _clean_str(answer)
-        if options is not None and value not in options:
-            return None, text("need_choice", options="、".join(options), got=_describe(value))
-        return value, None
+        if options is None:
+            return value, None
+        option = _accepted(question, options).get(_option_key(question, value))
+        if option is None:
+            return None, text(
+                "need_choice" + ("_chart" if question.kind == "chart" else ""),
+                options=_describe_options(question, options),
+                got=_describe(value),
+            )
+        return option, None
     if kind == "table":
         if not isinstance(answer, pd.DataFrame):
             return None, text("need_table", got=_describe(answer))
@@ -736,7 +844,7 @@ def evaluate(
         return verdict(
             "invalid", text("key_failed", question=qid, error=entry.error), answer_summary=summary
         )
-    if answer is Ellipsis or (isinstance(answer, str) and not answer.strip()):
+    if _is_stub(answer):
         return verdict("unanswered", text("unanswered", question=qid), answer_summary=summary)
     value, reason = _normalize(question, answer, entry.options)
     if reason is not None:
@@ -744,13 +852,14 @@ def evaluate(
             "invalid", text("invalid", question=qid, reason=reason), answer_summary=summary
         )
     if question.kind == "text":
-        if len(value) < question.min_chars:
-            return verdict("unanswered", text("unanswered", question=qid), answer_summary=summary)
+        # Every written answer is recorded and earns the points; a very short one gets a note.
+        short = len(value) < question.min_chars
         return verdict(
             "recorded",
             text("recorded", question=qid),
+            text("recorded_short") if short else None,
             answer_summary=summary,
-            extra={"text": value},
+            extra={"text": value, "short": short},
         )
     ok, detail = _matches(question, value, entry.expected)
     if ok:
@@ -766,16 +875,17 @@ def evaluate(
                 misconception=m.name,
                 answer_summary=summary,
             )
-    hint = None
+    hint, extra = None, {}
     if question.hints:
         level = min(max(hint_level, 1), len(question.hints))
         hint = text(
             "hint_label", level=level, total=len(question.hints), hint=question.hints[level - 1]
         )
+        extra["hint_level"] = level  # the rung shown, so that hint() goes on from the next
     message = text("wrong", question=qid)
     if detail is not None:
         message += text(detail)
-    return verdict("wrong", message, hint, answer_summary=summary)
+    return verdict("wrong", message, hint, answer_summary=summary, extra=extra)
 
 
 # --- the registry of question banks --------------------------------------------------------

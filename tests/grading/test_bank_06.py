@@ -71,4 +71,6 @@ def test_text_answer_is_recorded(case):
     q = EXERCISE.question("q7")
     answer = "寄附者の反応のデータ: 受入額の増え方を見積もるため。事業者の売上: 地域経済への効果。"
     assert evaluate(q, answer, key["q7"]).outcome == "recorded"
-    assert evaluate(q, "短い", key["q7"]).outcome == "unanswered"
+    short = evaluate(q, "売上データ", key["q7"])
+    assert short.outcome == "recorded" and short.points == q.points and "書き足して" in short.hint
+    assert evaluate(q, ..., key["q7"]).outcome == "unanswered"

@@ -99,7 +99,9 @@ def test_chart_and_text_questions(voucher_case):
     assert _judge("q4", "折れ線グラフ", key).outcome == "correct"
     assert _judge("q4", "円グラフ", key).outcome == "wrong"
     assert _judge("q4", "グラフ", key).outcome == "invalid"
-    assert _judge("q7", "平行トレンド", key).outcome == "unanswered"
+    short = _judge("q7", "平行トレンド", key)
+    assert short.outcome == "recorded" and short.extra["short"]
+    assert _judge("q7", ..., key).outcome == "unanswered"
     long = "事業がなければ両群は同じ幅で動いたという平行トレンドの仮定。事業前の推移を折れ線で確かめる。"
     assert _judge("q7", long, key).outcome == "recorded"
 

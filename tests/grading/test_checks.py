@@ -80,7 +80,37 @@ def test_hint_ladder_climbs_and_is_remembered(session, capsys):
     # A new session (a restarted kernel) continues the ladder from the store.
     start("00")
     hint("q2")
+    assert "もう全部表示しました(全3つ)" in capsys.readouterr().out
+    check("q2", 1.0)
     assert "ヒント 3/3" in capsys.readouterr().out
+
+
+def test_hint_after_a_wrong_check_reveals_the_next_unseen_rung(session, capsys):
+    check("q2", 1.0)
+    out = capsys.readouterr().out
+    assert "ヒント 1/3" in out and 'hint("q2")' in out
+    hint("q2")
+    out = capsys.readouterr().out
+    assert "ヒント 2/3" in out and "ヒント 1/3" not in out
+    hint("q2")
+    out = capsys.readouterr().out
+    assert "ヒント 3/3" in out and "これで全部" in out
+    hint("q2")
+    out = capsys.readouterr().out
+    assert "もう全部表示しました(全3つ)" in out and "/3:" not in out
+    # At the last rung, a wrong check no longer invites hint().
+    check("q2", 1.0)
+    out = capsys.readouterr().out
+    assert "ヒント 3/3" in out and 'hint("q2")' not in out
+    assert read_progress()["exercises"]["00"]["questions"]["q2"]["hints"] == 3
+
+
+def test_hint_after_a_misconception_starts_the_ladder(session, capsys):
+    ex, ds, key = session
+    check("q1", len(ds.resident_years))
+    assert "思い違い" in capsys.readouterr().out
+    hint("q1")
+    assert "ヒント 1/3" in capsys.readouterr().out
 
 
 def test_progress_is_stored_per_user_and_shown(session, capsys):

@@ -126,8 +126,128 @@ def test_text_is_recorded_for_the_trainer():
     q = Question(id="f", points=2, kind="text", prompt="気づいたこと", expected=None, min_chars=5)
     v = judge(q, "高齢化率は東部で高い。")
     assert v.outcome == "recorded" and v.points == 2 and v.extra["text"] == "高齢化率は東部で高い。"
-    assert judge(q, "短い").outcome == "unanswered"
     assert judge(q, 3).outcome == "invalid"
+
+
+@pytest.mark.parametrize("answer", ["軸がおかしい", "売上データ", "短い", " 可 "])
+def test_short_text_is_recorded_with_a_kind_note(answer):
+    q = Question(id="f", points=2, kind="text", prompt="", expected=None, min_chars=20)
+    v = judge(q, answer)
+    assert v.outcome == "recorded" and v.passed and v.points == 2
+    assert v.extra["text"] == answer.strip() and v.extra["short"]
+    assert "記録しました" in v.message and "未回答" not in str(v) and "まだ答えが" not in str(v)
+    assert "理由や具体例" in v.hint
+    long = judge(q, "縦軸が0から始まらないので、増え方が実際より大きく見えます。")
+    assert long.outcome == "recorded" and long.hint is None and not long.extra["short"]
+
+
+@pytest.mark.parametrize("answer", [..., None, "", "   ", "\u3000", "...", "…"])
+def test_text_stub_or_blank_is_unanswered(answer):
+    q = Question(id="f", points=2, kind="text", prompt="", expected=None, min_chars=20)
+    v = judge(q, answer)
+    assert v.outcome == "unanswered" and v.points == 0
+
+
+# Every chart name the lessons (notebooks/) use, and the option it means.
+LESSON_CHART_NAMES = [
+    ("折れ線グラフ", "折れ線グラフ"),
+    ("折れ線", "折れ線グラフ"),
+    ("棒グラフ", "棒グラフ"),
+    ("棒", "棒グラフ"),
+    ("横棒グラフ", "棒グラフ"),
+    ("積み上げ棒グラフ", "積み上げ棒グラフ"),
+    ("積み上げ棒", "積み上げ棒グラフ"),
+    ("100%積み上げ棒グラフ", "積み上げ棒グラフ"),
+    ("100％積み上げ棒グラフ", "積み上げ棒グラフ"),
+    ("１００％積み上げ 棒グラフ", "積み上げ棒グラフ"),
+    ("ヒストグラム", "ヒストグラム"),
+    ("人口ピラミッド", "ヒストグラム"),
+    ("散布図", "散布図"),
+    ("円グラフ", "円グラフ"),
+    ("地図", "地図(塗り分け)"),
+    ("塗り分け地図", "地図(塗り分け)"),
+    ("地図（塗り分け）", "地図(塗り分け)"),
+    ("折れ線　グラフ", "折れ線グラフ"),
+]
+
+
+@pytest.mark.parametrize(("answer", "option"), LESSON_CHART_NAMES)
+def test_lesson_chart_names_are_judged_as_their_option(answer, option):
+    wrong = tuple(o for o in CHART_OPTIONS if o != option)[:2]
+    q = Question(
+        id="g",
+        points=1,
+        kind="chart",
+        prompt="",
+        expected=lambda ds: option,
+        misconceptions=tuple(
+            Misconception(f"m{i}", lambda ds, o=o: o, "…") for i, o in enumerate(wrong)
+        ),
+    )
+    assert judge(q, answer).outcome == "correct"
+    other = Question(
+        id="h",
+        points=1,
+        kind="chart",
+        prompt="",
+        expected=lambda ds: wrong[0],
+        misconceptions=(Misconception("m", lambda ds: option, "違います。"),),
+    )
+    v = judge(other, answer)
+    assert v.outcome == "misconception" and v.misconception == "m"
+
+
+def test_exercise_03_accepts_the_lesson_name_of_the_composition_chart():
+    q = get_exercise("03").question("q2")
+    key = q.key_entry(None)
+    for answer in ("100%積み上げ棒グラフ", "積み上げ棒グラフ", "積み上げ棒"):
+        assert evaluate(q, answer, key).outcome == "correct"
+    assert evaluate(q, "折れ線", key).misconception == "line"
+
+
+@pytest.mark.parametrize("answer", ["レーダーチャート", "グラフ", "折れ線グラフX"])
+def test_unknown_chart_name_lists_the_accepted_wording(answer):
+    chart = Question(id="g", points=1, kind="chart", prompt="", expected=lambda ds: "散布図")
+    v = judge(chart, answer)
+    assert v.outcome == "invalid"
+    for option in CHART_OPTIONS:
+        assert option in v.message
+    assert "100%積み上げ棒グラフ" in v.message and "人口ピラミッド" in v.message
+    assert "塗り分け地図" in v.message and "省いても" in v.message
+
+
+def test_choice_synonyms_of_a_bank_and_their_clashes():
+    q = Question(
+        id="c",
+        points=1,
+        kind="choice",
+        prompt="",
+        expected=lambda ds: "東部",
+        options=("北部", "東部"),
+        synonyms={"東部": ("東地区",)},
+    )
+    assert judge(q, "東地区").outcome == "correct"
+    assert judge(q, "東 部").outcome == "correct"
+    assert "東部(東地区でも可)" in judge(q, "南部").message
+    clash = Question(
+        id="c",
+        points=1,
+        kind="choice",
+        prompt="",
+        expected=lambda ds: "東部",
+        options=("北部", "東部"),
+        synonyms={"東部": ("北部",)},
+    )
+    assert "北部" in clash.key_entry(None).error
+    with pytest.raises(ParameterError):
+        Question(
+            id="n",
+            points=1,
+            kind="number",
+            prompt="",
+            expected=lambda ds: 1,
+            synonyms={"1": ("一",)},
+        )
 
 
 def test_a_bank_error_is_reported_not_raised():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ebpmkit.grading import register
@@ -116,3 +117,46 @@ def test_write_all(results, tmp_path):
     assert {p.name for p in (tmp_path / "fb").iterdir()} == {
         f"{n}.html" for n in ("ann", "ben", "cho", "dan", "eve")
     }
+
+
+SHORT_EX = Exercise(
+    id="t2",
+    title="記述の課題",
+    notebook="t2_text.ipynb",
+    data=DatasetConfig(),
+    questions=(
+        Question(
+            id="f",
+            points=10,
+            kind="text",
+            prompt="グラフの問題点",
+            expected=None,
+            min_chars=20,
+        ),
+    ),
+)
+
+
+def test_short_free_text_is_scored_and_in_the_free_text_file(tmp_path):
+    register(SHORT_EX, replace=True)
+    key = SHORT_EX.answer_key(None)
+    q = SHORT_EX.questions[0]
+    results = [
+        GradeResult(
+            Submission(Path(f"{learner}.ipynb"), learner),
+            "t2",
+            "ok",
+            "",
+            {"f": evaluate(q, answer, key["f"])},
+        )
+        for learner, answer in (("gen", "軸がおかしい"), ("hana", "売上データ"), ("iku", ...))
+    ]
+    assert list(grades_table(results)["total"]) == [10, 10, 0]
+    assert item_analysis(results).set_index("問題").loc["f", "未回答数"] == 1
+    written = write_all(results, out=tmp_path / "grades.csv", feedback=tmp_path / "fb")
+    free_csv = next(p for p in written if p.name == "grades_free_text.csv")
+    free = pd.read_csv(free_csv, encoding="utf-8-sig")
+    assert list(free["learner"]) == ["gen", "hana"]
+    assert list(free["answer"]) == ["軸がおかしい", "売上データ"]
+    page = (tmp_path / "fb" / "gen.html").read_text(encoding="utf-8")
+    assert "軸がおかしい" in page and "理由や具体例" in page and "未回答" not in page
