@@ -13,9 +13,11 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import filelock
 
 from ebpmkit._atomic import write_text_atomic
 
@@ -66,19 +68,10 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
     return data, False
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory lock, still atomic
-        yield
-        return
-    with open(path.with_suffix(".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked(path: Path) -> filelock.FileLock:
+    # filelock takes the operating system's own lock (fcntl on Linux and macOS, msvcrt on
+    # Windows), so two kernels of one learner never interleave their updates on any of them.
+    return filelock.FileLock(path.with_suffix(".lock"))
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from ebpmkit import _atomic
 from ebpmkit._atomic import write_bytes_atomic, write_text_atomic
-from ebpmkit.grading._store import update_progress
+from ebpmkit.grading._store import read_progress, update_progress
 
 
 def _mode(path):
@@ -53,3 +55,23 @@ def test_progress_file_is_private(tmp_path):
     update_progress(lambda d: d["exercises"].setdefault("00", {}), path)
     assert _mode(path) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json", "progress.lock"]
+
+
+def _bump_counter(path: str, times: int) -> None:
+    def bump(data: dict) -> None:
+        counter = data["exercises"].setdefault("00", {"count": 0})
+        counter["count"] += 1
+
+    for _ in range(times):
+        update_progress(bump, Path(path))
+
+
+def test_concurrent_updates_lose_nothing(tmp_path):
+    # Two kernels of one learner write the same progress file; the lock must serialise the
+    # read-change-write cycles, on every platform (filelock), or increments get lost.
+    path = tmp_path / "progress.json"
+    workers, times = 4, 30
+    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+        for done in [pool.submit(_bump_counter, str(path), times) for _ in range(workers)]:
+            done.result()
+    assert read_progress(path)["exercises"]["00"]["count"] == workers * times
