@@ -8,6 +8,7 @@ complete. A folder whose manifest is missing or does not match its files is neve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,24 +23,33 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ebpmkit._atomic import write_text_atomic
-from ebpmkit.errors import CacheError, ParameterError
+from ebpmkit.errors import CacheError, check_choice
+from ebpmkit.messages import Message, message
 
 __all__ = [
     "FORMATS",
+    "PRIVATE_ENV",
     "check_target",
     "GENERATOR_VERSION",
     "data_dir",
     "dataset_folder",
+    "modes",
     "read_dataset",
     "verify_folder",
     "write_dataset",
 ]
 
 # Bump when a change to the generator changes its output, so old caches are not reused.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
 TRUTH = "ground_truth.json"
+# Generated data is shared: on a hub one trainer generates it and every learner reads it, so
+# folders are 0755 and files 0644 whatever the umask. Set this variable to 1 to keep the umask
+# instead (a stricter umask such as 077 then makes the data private to its owner).
+PRIVATE_ENV = "EBPMKIT_DATA_PRIVATE"
+SHARED_DIR_MODE = 0o755
+SHARED_FILE_MODE = 0o644
 
 
 def data_dir() -> Path:
@@ -62,6 +72,42 @@ def dataset_folder(profile_name: str, digest: str, seed: int, scale: float) -> P
     return data_dir() / f"{profile_name}-{digest}-seed{seed}-scale{scale:g}-v{GENERATOR_VERSION}"
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back at once)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def modes(private: bool | None = None) -> tuple[int, int]:
+    """Permission bits of generated ``(folders, files)``.
+
+    Shared by default (``0o755``, ``0o644``), so every user of the machine can read the data;
+    with ``private=True``, or ``EBPMKIT_DATA_PRIVATE=1`` when ``private`` is None, what the
+    umask allows (``0o777`` and ``0o666`` less the umask).
+
+    Examples
+    --------
+    >>> [oct(m) for m in modes(private=False)]
+    ['0o755', '0o644']
+    """
+    if private is None:
+        private = os.environ.get(PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+    if not private:
+        return SHARED_DIR_MODE, SHARED_FILE_MODE
+    mask = _umask()
+    return 0o777 & ~mask, 0o666 & ~mask
+
+
+def _set_modes(folder: Path, private: bool | None) -> None:
+    """Give a finished folder, its subfolders and files their permission bits."""
+    dir_mode, file_mode = modes(private)
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        os.chmod(dirpath, dir_mode)
+        for name in filenames:
+            os.chmod(Path(dirpath) / name, file_mode)
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -73,38 +119,88 @@ def _sha256(path: Path) -> str:
 def verify_folder(folder: Path) -> tuple[dict[str, Any] | None, str]:
     """Check a dataset folder against its manifest.
 
-    Returns ``(manifest, "")`` when every file is present and intact, else ``(None, reason)``.
+    Returns ``(manifest, "")`` when every file is present and intact, else ``(None, reason)``;
+    the reason is a :class:`~ebpmkit.messages.Message` (Japanese, then English).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> print(verify_folder(Path(tempfile.mkdtemp()))[1])
+    manifest.json がありません(生成が途中で止まった可能性があります)
+    manifest.json is missing (the generation may have stopped half way)
     """
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        return None, "manifest.json がありません(生成が途中で止まった可能性があります)"
+        return None, message("cache.reason.no_manifest")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return None, "manifest.json が壊れています"
+        return None, message("cache.reason.bad_manifest")
     if manifest.get("generator_version") != GENERATOR_VERSION:
-        return None, "古いバージョンの生成器で作られたデータです"
+        return None, message("cache.reason.old_generator")
     for name, meta in files.items():
         f = Path(folder) / name
         if not f.is_file():
-            return None, f"{name} がありません"
+            return None, message("cache.reason.missing_file", name=name)
         if f.stat().st_size != meta["bytes"] or _sha256(f) != meta["sha256"]:
-            return None, f"{name} の内容が manifest と一致しません(破損しています)"
+            return None, message("cache.reason.corrupt_file", name=name)
     return manifest, ""
+
+
+def _where(parameter: str) -> Message:
+    """How a message names the setting that chose a folder: a parameter or the variable."""
+    if parameter == "EBPMKIT_DATA_DIR":
+        return message("cache.where_data_dir")
+    return message("cache.where_parameter", parameter=parameter)
+
+
+def _make_folders(folder: Path, private: bool | None = None) -> None:
+    """Create ``folder`` and missing parents; those created get the shared (or private) bits.
+
+    Folders that already exist keep their bits: they belong to whoever made them.
+    """
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    dir_mode = modes(private)[0]
+    for made in missing:
+        with contextlib.suppress(OSError):
+            os.chmod(made, dir_mode)
+
+
+def writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (created if missing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writable(Path(tempfile.mkdtemp()))
+    True
+    """
+    try:
+        _check_writable(Path(folder), "EBPMKIT_DATA_DIR")
+    except CacheError:
+        return False
+    return True
 
 
 def _check_writable(parent: Path, parameter: str) -> None:
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(parent)
         probe = tempfile.NamedTemporaryFile(dir=parent, prefix=".write-test-", delete=True)
         probe.close()
     except OSError as exc:
         raise CacheError(
-            f"'{parameter}' のフォルダ {parent} に書き込めません({exc.strerror or exc})。"
-            f"書き込めるフォルダを指定してください。\n"
-            f"The '{parameter}' folder {parent} is not writable: choose a folder you can write to"
-            + (" (set EBPMKIT_DATA_DIR)." if parameter == "EBPMKIT_DATA_DIR" else ".")
+            message(
+                "cache.not_writable",
+                where=_where(parameter),
+                folder=parent,
+                reason=exc.strerror or exc,
+            )
         ) from None
 
 
@@ -116,16 +212,9 @@ def check_target(folder: Path, parameter: str) -> None:
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise CacheError(
-            f"'{parameter}' {folder} はフォルダではありません。 / '{parameter}' {folder} is not a folder."
-        )
+        raise CacheError(message("cache.not_a_folder", where=_where(parameter), folder=folder))
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
-        raise CacheError(
-            f"'{parameter}' のフォルダ {folder} には ebpmkit のデータ以外のファイルがあるため、上書きしません。"
-            f"空のフォルダか新しいフォルダ名を指定してください。\n"
-            f"The '{parameter}' folder {folder} holds files that are not an ebpmkit dataset; "
-            "nothing was overwritten. Choose an empty or new folder."
-        )
+        raise CacheError(message("cache.folder_in_use", where=_where(parameter), folder=folder))
     _check_writable(folder.parent, parameter)
 
 
@@ -137,11 +226,13 @@ def write_dataset(
     formats: tuple[str, ...] = ("parquet",),
     *,
     parameter: str = "out",
+    private: bool | None = None,
 ) -> Path:
     """Write tables to ``folder`` atomically, with a manifest written last.
 
     An existing folder is replaced only if it is itself a dataset folder (has a manifest or
-    is empty); anything else is left untouched and reported.
+    is empty); anything else is left untouched and reported. The folder and its files are
+    readable by every user (``0o755`` / ``0o644``) unless ``private`` (see :func:`modes`).
 
     Examples
     --------
@@ -150,14 +241,12 @@ def write_dataset(
     >>> _ = write_dataset({"t": pd.DataFrame({"a": [1]})}, {}, {}, out)
     >>> verify_folder(out)[1]
     ''
+    >>> oct(out.stat().st_mode & 0o777)
+    '0o755'
     """
     folder = Path(folder)
     for fmt in formats:
-        if fmt not in FORMATS:
-            raise ParameterError(
-                f"引数 'format' には {', '.join(FORMATS)} を指定してください({fmt!r} が渡されました)。\n"
-                f"The 'format' parameter accepts {', '.join(FORMATS)} (comma-separated), but {fmt!r} was passed."
-            )
+        check_choice("formats", fmt, FORMATS)
     check_target(folder, parameter)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     try:
@@ -184,6 +273,8 @@ def write_dataset(
             "files": files,
         }
         write_text_atomic(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        # mkdtemp made the folder 0700: open it (and its files) to every user before publishing.
+        _set_modes(tmp, private)
         _publish(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -224,9 +315,7 @@ def read_dataset(
     """Read a verified dataset folder's parquet tables and its ground truth."""
     manifest, reason = verify_folder(folder)
     if manifest is None:
-        raise CacheError(
-            f"{folder} のデータは使えません: {reason} / The dataset in {folder} cannot be used: {reason}"
-        )
+        raise CacheError(message("cache.unusable", folder=folder, reason=reason))
     names = list(manifest["tables"]) if tables is None else tables
     out = {name: _read_parquet(Path(folder) / f"{name}.parquet") for name in names}
     truth = json.loads((Path(folder) / TRUTH).read_text(encoding="utf-8"))
@@ -236,16 +325,11 @@ def read_dataset(
 def discard(folder: Path, reason: str) -> None:
     """Move an untrustworthy cache folder out of the way so it is rebuilt, with a warning."""
     warnings.warn(
-        f"キャッシュ {folder} は使えないため作り直します({reason})。 / Rebuilding the cache {folder}: {reason}",
-        RuntimeWarning,
-        stacklevel=3,
+        message("cache.rebuilding", folder=folder, reason=reason), RuntimeWarning, stacklevel=3
     )
     aside = folder.with_name(f".{folder.name}.broken-{os.getpid()}-{time.time_ns()}")
     try:
         folder.rename(aside)
         shutil.rmtree(aside, ignore_errors=True)
     except OSError as exc:
-        raise CacheError(
-            f"壊れたキャッシュ {folder} を削除できません({exc})。管理者に連絡するか EBPMKIT_DATA_DIR を変更してください。\n"
-            f"The broken cache {folder} cannot be removed ({exc}); set EBPMKIT_DATA_DIR to a writable folder."
-        ) from None
+        raise CacheError(message("cache.cannot_remove", folder=folder, reason=exc)) from None

@@ -15,10 +15,12 @@ from typing import Any
 import pandas as pd
 
 from ebpmkit.errors import ParameterError, check_range
+from ebpmkit.messages import message
 from ebpmkit.synth import (
     childcare,
     furusato_flows,
     geography,
+    health_guidance,
     identity,
     income,
     ltc,
@@ -31,7 +33,18 @@ from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
 __all__ = ["DOMAINS", "builtin_profiles", "generate_tables", "load_profile", "validate_profile"]
 
-DOMAINS = [geography, population, income, nhi, ltc, childcare, furusato_flows, voucher, identity]
+DOMAINS = [
+    geography,
+    population,
+    income,
+    nhi,
+    health_guidance,
+    ltc,
+    childcare,
+    furusato_flows,
+    voucher,
+    identity,
+]
 
 
 def validate_profile(profile: Profile) -> None:
@@ -46,9 +59,7 @@ def validate_profile(profile: Profile) -> None:
 def check_seed(seed: Any) -> int:
     """Return ``seed`` if it is a non-negative integer."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError(
-            f"The 'seed' parameter must be a non-negative integer, but {seed!r} was passed."
-        )
+        raise ParameterError(message("param.integer_min", name="seed", low=0, got=repr(seed)))
     return seed
 
 

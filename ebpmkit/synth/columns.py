@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ebpmkit.errors import ParameterError
+from ebpmkit.messages import message
 from ebpmkit.synth.dictionary import Column
 
 __all__ = ["HOMONYMS", "SHARED", "SharedColumn", "person_year_columns", "shared"]
@@ -88,11 +89,7 @@ def shared(
     """
     if column not in SHARED:
         known = ", ".join(SHARED)
-        raise ParameterError(
-            f"共有の列 '{column}' は宣言されていません。宣言済みの列: {known}\n"
-            f"The shared column '{column}' is not declared in ebpmkit.synth.columns.SHARED. "
-            f"Declared shared columns: {known}"
-        )
+        raise ParameterError(message("synth.unknown_shared_column", column=column, known=known))
     return SHARED[column].at(table, description, dtype=dtype)
 
 

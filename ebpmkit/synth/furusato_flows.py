@@ -15,13 +15,20 @@ donations, salary income only and no other reason to file use the one-stop excep
 deductions of fiscal year ``Y + 1`` come from :mod:`ebpmkit.furusato` (the rules are not
 re-implemented here); the municipality loses 6/10 of the resident-tax deduction. The
 income-tax taxable income is the ``income_tax_taxable`` column of ``income_tax`` (or, when that
-column is missing, the resident-tax taxable income less the basic-deduction difference).
+column is missing, the resident-tax taxable income less the basic-deduction difference). The
+special part's rate is read from the special base (the resident-tax taxable income less the
+personal-deduction differences), which the table gives as the income-tax taxable income plus
+the part of the basic-deduction difference above ¥50,000 (see :meth:`_Taxpayers.special_base`).
+The 2024 flat-rate tax cut (定額減税) is not modelled.
 
 **Inflow.** A return-gift catalogue built from the profile's items (fictional names), with the
-costs of each gift; a few gifts break the 30% procurement rule or the 50% total-cost rule so
-learners can find them (their ids are in ``ctx.truth["furusato_flows"]``). Donations received
-follow the profile's ``furusato.received`` (yen per fiscal year at scale 1.0, scaled), spread
-over the listed gifts by a log-normal popularity.
+costs of each gift. A few gifts break the 30% procurement rule (a rule on each gift) so
+learners can find them, and a few others cost more than half their donation, which is not by
+itself a breach: the 50% rule is on the year's totals (all solicitation costs over all
+donations received). Their ids, and each fiscal year's cost ratio from the catalogue's costs,
+are in ``ctx.truth["furusato_flows"]``. Donations received follow the profile's
+``furusato.received`` (yen per fiscal year at scale 1.0, scaled), spread over the listed gifts
+by a log-normal popularity.
 
 Examples
 --------
@@ -38,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.messages import message
 from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
@@ -85,7 +93,7 @@ COLUMNS = [
     Column("furusato_deductions", "resident_tax_one_stop", "int64", "申告特例控除額", "one-stop special deduction", "円", "ワンストップ特例のとき、所得税の控除の代わりに住民税から差し引く額(申告特例控除)。それ以外は0"),
     Column("furusato_deductions", "resident_tax_deduction", "int64", "住民税の控除額", "resident tax deduction", "円", "住民税から差し引く額の合計(基本分+特例分+申告特例控除額)。翌年度の所得割が減る"),
     Column("furusato_deductions", "municipal_loss", "int64", "区市町村の減収額", "municipal revenue loss", "円", "住民税の控除額のうち区市町村民税の分(6/10)。この自治体の減収になる(残り4/10は都道府県民税)"),
-    Column("furusato_deductions", "full_deduction_limit", "int64", "控除上限額", "full-deduction limit", "円", "自己負担2,000円で全額控除される寄附額の上限の目安(所得割額×20%÷(90%-所得税の限界税率×1.021)+2,000円)"),
+    Column("furusato_deductions", "full_deduction_limit", "int64", "控除上限額", "full-deduction limit", "円", "自己負担2,000円で全額控除される寄附額の上限の目安(所得割額×20%÷(90%-税率×1.021)+2,000円)。税率は、住民税の課税総所得金額から人的控除差調整額を引いた額に所得税の税率表を当てはめたもの(2024年分まではふつう所得税の限界税率と同じ)。所得割額は2024年度の定額減税の前の額"),
     Column("furusato_deductions", "over_limit", "bool", "上限超過", "over limit", "", "寄附総額が控除上限額を超えたかどうか(超えた分は自己負担になる)"),
     _ONE_STOP.at("furusato_deductions", "ワンストップ特例を使ったかどうか"),
     # furusato_gifts
@@ -93,10 +101,10 @@ COLUMNS = [
     Column("furusato_gifts", "name", "str", "名称", "name", "", "返礼品の名前(架空)"),
     Column("furusato_gifts", "category", "category", "分類", "category", "", "返礼品の分類"),
     Column("furusato_gifts", "donation_amount", "int64", "必要寄附額", "required donation", "円", "この返礼品を受け取るのに必要な寄附額"),
-    Column("furusato_gifts", "procurement_cost", "int64", "調達費", "procurement cost", "円", f"返礼品の調達にかかる費用。ルールでは寄附額の3割以下{_A}"),
+    Column("furusato_gifts", "procurement_cost", "int64", "調達費", "procurement cost", "円", f"返礼品の調達にかかる費用。返礼品1品ごとに寄附額の3割以下というルールがある(地方税法第37条の2第2項・第314条の7第2項){_A}"),
     Column("furusato_gifts", "shipping_cost", "int64", "送料", "shipping cost", "円", f"返礼品の送料{_A}"),
     Column("furusato_gifts", "portal_fee", "int64", "ポータル手数料", "portal fee", "円", f"ポータルサイトに支払う手数料{_A}"),
-    Column("furusato_gifts", "admin_cost", "int64", "事務費", "admin cost", "円", f"決済手数料・事務・広報などの費用。調達費・送料・手数料と合わせた経費総額はルールでは寄附額の5割以下{_A}"),
+    Column("furusato_gifts", "admin_cost", "int64", "事務費", "admin cost", "円", f"決済手数料・事務・広報などの費用。経費を寄附額の5割以下とするルールは、返礼品1品ごとではなく、年度の経費の合計と受け入れた寄附の合計で判定する(総務省の告示){_A}"),
     Column("furusato_gifts", "supplier", "category", "提供事業者", "supplier", "", "返礼品を提供する事業者(架空)"),
     Column("furusato_gifts", "listed_from", "int16", "掲載開始年度", "listed from", "年度", "返礼品の掲載を始めた年度"),
     Column("furusato_gifts", "listed_to", "int16", "掲載終了年度", "listed to", "年度", "掲載を終えた年度(掲載中のものはデータの最終年度)"),
@@ -212,47 +220,78 @@ class _Settings:
             value = profile.get(_F + key)
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 raise ProfileError(
-                    f"The profile figure '{_F}{key}' must be a list of text in {profile.origin}."
+                    message(
+                        "furusato_flows.text_list",
+                        origin=profile.origin,
+                        key=_F + key,
+                        found=repr(value),
+                    )
                 )
             v[key] = value
         if len(v["prefectures"]) != 47:
             raise ProfileError(
-                f"The profile figure '{_F}prefectures' must list the 47 prefectures in {profile.origin}."
+                message(
+                    "furusato_flows.prefectures",
+                    origin=profile.origin,
+                    found=len(v["prefectures"]),
+                )
             )
         if v["prefecture"] not in v["prefectures"]:
             raise ProfileError(
-                f"The profile figure '{_F}prefecture' must be one of '{_F}prefectures', "
-                f"but {v['prefecture']!r} was found in {profile.origin}."
+                message(
+                    "furusato_flows.prefecture",
+                    origin=profile.origin,
+                    found=repr(v["prefecture"]),
+                )
             )
         if len(v["portal_shares"]) != len(v["portals"]):
             raise ProfileError(
-                f"The profile figures '{_F}portals' and '{_F}portal_shares' must have the same length in {profile.origin}."
+                message(
+                    "profile.wrong_length",
+                    origin=profile.origin,
+                    key=_F + "portal_shares",
+                    length=len(v["portals"]),
+                    found=len(v["portal_shares"]),
+                )
             )
         for key in ("donor_share", "received"):
             if len(v[key]) != len(years):
                 raise ProfileError(
-                    f"The profile figure '{_F}{key}' must list {len(years)} numbers (one per fiscal year "
-                    f"{years[0]}-{years[-1]}), but {len(v[key])} were found in {profile.origin}."
+                    message(
+                        "furusato_flows.per_year",
+                        origin=profile.origin,
+                        key=_F + key,
+                        length=len(years),
+                        first=years[0],
+                        last=years[-1],
+                        found=len(v[key]),
+                    )
                 )
         if ("loss_target" in v) != ("loss_target_year" in v):
-            raise ProfileError(
-                f"The profile figures '{_F}loss_target' and '{_F}loss_target_year' go together in {profile.origin}."
-            )
+            raise ProfileError(message("furusato_flows.loss_target_pair", origin=profile.origin))
         if "loss_target_year" in v and int(v["loss_target_year"]) not in years:
             raise ProfileError(
-                f"The profile figure '{_F}loss_target_year' must be one of the fiscal years "
-                f"{years[0]}-{years[-1]}, but {v['loss_target_year']!r} was found in {profile.origin}."
+                message(
+                    "furusato_flows.loss_target_year",
+                    origin=profile.origin,
+                    first=years[0],
+                    last=years[-1],
+                    found=repr(v["loss_target_year"]),
+                )
             )
         gifts = v["gifts"]
         if not gifts:
-            raise ProfileError(
-                f"The profile figure '{_F}gifts' must hold at least one category in {profile.origin}."
-            )
+            raise ProfileError(message("furusato_flows.no_gifts", origin=profile.origin))
         for key, cat in gifts.items():
             missing = [k for k in _GIFT_KEYS if not isinstance(cat, dict) or k not in cat]
             if missing:
                 raise ProfileError(
-                    f"The gift category '{_F}gifts.{key}' lacks {', '.join(missing)} in {profile.origin}."
+                    message(
+                        "furusato_flows.gift_keys",
+                        origin=profile.origin,
+                        category=key,
+                        missing=", ".join(missing),
+                    )
                 )
             if (
                 len(cat["variants"]) != len(cat["variant_factors"])
@@ -260,8 +299,7 @@ class _Settings:
                 or not cat["amounts"]
             ):
                 raise ProfileError(
-                    f"The gift category '{_F}gifts.{key}' needs items, amounts and as many variant_factors "
-                    f"as variants in {profile.origin}."
+                    message("furusato_flows.gift_lists", origin=profile.origin, category=key)
                 )
         return cls(years=years, values=v)
 
@@ -368,15 +406,16 @@ class _Taxpayers:
 
     def __init__(self, ctx: SimContext, s: _Settings) -> None:
         if "income_tax" not in ctx.tables:
-            raise EbpmkitError(
-                "furusato_flows needs the income_tax table: run the income module first."
-            )
+            raise EbpmkitError(message("furusato_flows.needs_income_tax"))
         it = ctx.tables["income_tax"]
         missing = [c for c in _INCOME_COLUMNS if c not in it.columns]
         if missing:
             raise EbpmkitError(
-                f"The income_tax table lacks the column(s) {', '.join(missing)} that furusato_flows reads. "
-                f"It contains these columns: {', '.join(map(str, it.columns))}."
+                message(
+                    "furusato_flows.income_columns",
+                    missing=", ".join(missing),
+                    columns=", ".join(map(str, it.columns)),
+                )
             )
         self.table = it
         fy = it["fiscal_year"].to_numpy()
@@ -410,6 +449,34 @@ class _Taxpayers:
 
         return np.maximum(self.column("taxable_income", at) - BASIC_DIFFERENCE, 0)
 
+    def special_base(self, at: np.ndarray | slice, year: int) -> np.ndarray:
+        """The special base of income ``year``: resident-tax taxable income less the
+        personal-deduction differences, signed (negative: rate 90%).
+
+        The deductions of the two taxes differ by the personal-deduction differences, except
+        that the basic deduction's difference counts as ¥50,000 however large it is: so the base
+        is the income-tax taxable income plus the basic-deduction difference above ¥50,000 (nil
+        up to income year 2024 for total income up to ¥24M). Where the income-tax taxable income
+        is 0 the table cannot give the spouse and dependant differences: up to 2024 the base is
+        then at most 0 and is taken as negative; from 2025 it is taken as the resident-tax
+        taxable income less ¥50,000 (no other differences), capped at the basic-deduction gap.
+        Without ``income_tax_taxable`` it is the resident-tax taxable income less ¥50,000.
+        """
+        from ebpmkit.tax import BASIC_DIFFERENCE, basic_deduction
+
+        resident = self.column("taxable_income", at)
+        if "income_tax_taxable" not in self.table.columns:
+            return resident - BASIC_DIFFERENCE
+        total = self.column("total_income", at)
+        gap = (
+            basic_deduction(total, year, "income")
+            - basic_deduction(total, year, "resident")
+            - BASIC_DIFFERENCE
+        )
+        none = np.where(gap > 0, np.minimum(resident - BASIC_DIFFERENCE, gap), -1)
+        taxable_it = self.column("income_tax_taxable", at)
+        return np.where(taxable_it > 0, taxable_it + gap, none)
+
     def salary_earner(self, at: np.ndarray | slice) -> np.ndarray:
         emp = self.table["employment"]
         rows = self.rows[at]
@@ -437,6 +504,7 @@ class _Giving:
     taxable_it: np.ndarray
     levy: np.ndarray
     total_income: np.ndarray
+    special_base: np.ndarray
 
     def take(self, keep: np.ndarray) -> _Giving:
         return _Giving(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
@@ -458,7 +526,8 @@ def _giving(
     """Draw the donation total, count and one-stop use of taxpayers ``at`` for income ``year``."""
     n = len(at)
     taxable_it, levy = tp.taxable_for_income_tax(at), tp.column("income_levy", at)
-    limit = rules.limit_from_levy(taxable_it, levy, income_year=year).astype(np.int64)
+    base = tp.special_base(at, year)
+    limit = rules.limit_from_levy(base, levy, income_year=year).astype(np.int64)
     unit = int(s["donation_unit"])
     min_units = int(np.ceil(float(s["min_donation"]) / unit))
     ratio = np.exp(
@@ -481,7 +550,7 @@ def _giving(
         & (year >= int(s["one_stop_first_year"]))  # the exception did not exist before
     )
     return _Giving(
-        at, limit, units, count, one_stop, taxable_it, levy, tp.column("total_income", at)
+        at, limit, units, count, one_stop, taxable_it, levy, tp.column("total_income", at), base
     )
 
 
@@ -494,6 +563,7 @@ def _deductions(rules: Any, year: int, g: _Giving, unit: int) -> dict[str, np.nd
         g.one_stop,
         income_year=int(year),
         total_income=g.total_income,
+        special_base=g.special_base,
     )
     return {
         "income_tax": split.income_tax,
@@ -734,9 +804,11 @@ def _catalogue(s: _Settings, rng: np.random.Generator) -> tuple[pd.DataFrame, np
     )
     ids = gifts["gift_id"].to_numpy()
     truth = {
-        "rule_breaking_gifts": sorted(int(i) for i in ids[breakers]),
+        # the 30% rule is on each gift: these gifts break it
         "procurement_rule_breaking_gifts": [int(i) for i in ids[proc_breakers]],
-        "total_rule_only_breaking_gifts": [int(i) for i in ids[total_breakers]],
+        # costs above half the donation of one gift: not a breach (the 50% rule is on the
+        # year's totals; see "catalogue_cost_ratio")
+        "cost_share_over_half_gifts": [int(i) for i in ids[total_breakers]],
         "rule_breaker_popularity_boost": float(s["rule_breaker_boost"]),
         "gift_popularity": {
             str(int(i)): round(float(p), 6) for i, p in zip(ids, popularity, strict=True)
@@ -817,8 +889,9 @@ class _GiftCosts:
 
 
 def _gift_costs(s: _Settings, rng: np.random.Generator, items: _GiftItems) -> _GiftCosts:
-    """Costs that keep to the rules: compliant gifts stay under the total-cost cap by
-    shrinking admin, then procurement."""
+    """Costs of ordinary gifts: under 30% for procurement, and under ``max_total_share`` of the
+    donation in all (by shrinking admin, then procurement), so the year's totals keep to the
+    50% rule."""
     g, amt = len(items.name), items.amount
     ship = np.round(rng.uniform(items.ship_lo, items.ship_hi) / 10) * 10
     portal = rng.uniform(*s["portal_fee_share"], size=g)
@@ -827,11 +900,7 @@ def _gift_costs(s: _Settings, rng: np.random.Generator, items: _GiftItems) -> _G
     room = float(s["max_total_share"]) - ship / amt - portal
     if (room < 0.06).any():
         worst = items.name[int(np.argmin(room))]
-        raise ProfileError(
-            f"The gift '{worst}' costs so much to ship that it cannot keep to the 50% total-cost "
-            "rule: lower its category's 'shipping' or raise its 'amounts' in the profile's "
-            "[furusato.gifts] section."
-        )
+        raise ProfileError(message("furusato_flows.gift_shipping", gift=worst))
     admin = np.minimum(admin, np.maximum(room - 0.15, 0.005))
     proc = np.maximum(np.minimum(proc, room - admin), 0.05)
     return _GiftCosts(shipping=ship, portal=portal, admin=admin, procurement=proc)
@@ -840,8 +909,9 @@ def _gift_costs(s: _Settings, rng: np.random.Generator, items: _GiftItems) -> _G
 def _rule_breakers(
     s: _Settings, rng: np.random.Generator, items: _GiftItems, costs: _GiftCosts
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Choose gifts at random to break the 30% procurement rule or only the 50% total rule,
-    and raise their costs in ``costs``; returns both sets of gift positions."""
+    """Choose gifts at random to break the 30% procurement rule, or to cost more than half
+    their donation in all (not a breach by itself), and raise their costs in ``costs``; returns
+    both sets of gift positions."""
     g, amt = len(items.name), items.amount
     proc, admin, ship, portal = costs.procurement, costs.admin, costs.shipping, costs.portal
     pick = rng.permutation(g)
@@ -922,11 +992,20 @@ def _inflow(
         }
     )
     received = donations.groupby("fiscal_year")["amount"].sum()
+    # the 50% rule judged on each year's totals, with the catalogue's costs of every gift sent
+    # (costs no catalogue holds, such as one-stop processing, are not simulated)
+    yearly = _furusato_rules().solicitation_costs_by_year(donations, gifts)
+    ratio = {
+        str(int(y)): round(float(r), 6)
+        for y, r in zip(yearly["fiscal_year"], yearly["cost_ratio"], strict=True)
+    }
     truth = {
         "received_target": {
             str(int(y)): float(v) * ctx.scale for y, v in zip(s.years, s["received"], strict=True)
         },
         "received": {str(int(k)): int(v) for k, v in received.items()},
+        "catalogue_cost_ratio": ratio,
+        "years_over_50_percent": [int(y) for y, r in ratio.items() if r > 0.5],
     }
     return donations, truth
 

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import ProfileError, check_choice
+from ebpmkit.messages import message
 from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile, builtin_profiles, load_profile
@@ -193,40 +194,35 @@ def _spec(profile: Profile) -> _Spec:
     where = profile.origin
     areas = profile.get("geography.areas")
     if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a for a in areas):
-        raise ProfileError(
-            f"The profile figure 'geography.areas' must be a list of area names such as "
-            f'["北部", "中央", "南部"], but {areas!r} was found in {where}.'
-        )
+        raise ProfileError(message("geography.areas", found=repr(areas), origin=where))
     if len(set(areas)) != len(areas) or len(areas) > 12:
-        raise ProfileError(
-            f"The profile figure 'geography.areas' must list 1 to 12 different names, but {areas!r} was found in {where}."
-        )
+        raise ProfileError(message("geography.areas_distinct", found=repr(areas), origin=where))
     n = len(areas)
     area_km2 = profile.numbers("geography.area_km2", low=0.01, length=n)
     per_area = profile.numbers("geography.districts_per_area", low=1, high=60, length=n)
     if not np.all(per_area == np.round(per_area)):
         raise ProfileError(
-            f"The profile figure 'geography.districts_per_area' must list whole numbers in {where}."
+            message("geography.districts_whole", found=repr(per_area.tolist()), origin=where)
         )
     total = profile.number("geography.total_km2", low=0.5, high=5000)
     if abs(area_km2.sum() - total) > 0.05 * total:
         raise ProfileError(
-            f"The profile figure 'geography.area_km2' must add up to total_km2 ({total:g}) within 5%, "
-            f"but it adds up to {area_km2.sum():g} in {where}."
+            message(
+                "geography.area_sum",
+                total=f"{total:g}",
+                found=f"{area_km2.sum():g}",
+                origin=where,
+            )
         )
     n_districts = int(per_area.sum())
     chome = int(profile.number("geography.chome_count", low=1, high=600))
     towns = int(profile.number("geography.town_count", low=1, high=600))
     if chome < n_districts:
         raise ProfileError(
-            f"The profile figure 'geography.chome_count' must be at least the number of districts "
-            f"({n_districts}, the sum of districts_per_area), but {chome} was found in {where}."
+            message("geography.chome_count", districts=n_districts, found=chome, origin=where)
         )
     if towns > chome:
-        raise ProfileError(
-            f"The profile figure 'geography.town_count' must not exceed chome_count ({chome}), "
-            f"but {towns} was found in {where}."
-        )
+        raise ProfileError(message("geography.town_count", chome=chome, found=towns, origin=where))
     return _Spec(
         layout_seed=int(profile.number("geography.layout_seed")),
         total_km2=float(total),
@@ -448,7 +444,7 @@ def _place_names(rng: np.random.Generator, count: int, taken: set[str]) -> list[
         stem = stems[tries % len(stems)]
         tries += 1
         if tries > 50 * (count + len(stems)):  # pragma: no cover - only for absurd counts
-            raise ProfileError(f"Cannot make {count} different place names; lower town_count.")
+            raise ProfileError(message("geography.place_names", count=count))
         for suffix in rng.choice(np.array(_SUFFIXES), size=6, p=weights):
             name = stem + str(suffix)
             if stem.endswith(str(suffix)[0]) or name in taken or _is_real(name):
@@ -661,11 +657,9 @@ def _allocate(total: int, weights: np.ndarray, cap: np.ndarray | None = None) ->
 
 
 def _check_room(cells: int, k: int, what: str, figure: str) -> None:
+    """Fail when ``k`` units (``what``, a message) cannot get 40 grid cells each."""
     if cells < 40 * k:
-        raise ProfileError(
-            f"The fictional map has no room for {what}: lower 'geography.{figure}' "
-            "or give that area more km² in 'geography.area_km2'."
-        )
+        raise ProfileError(message("geography.no_room", what=what, figure=figure))
 
 
 @dataclass
@@ -862,9 +856,8 @@ def _district_level(rng: np.random.Generator, spec: _Spec, grid: _Grid, areas: _
     for a in range(n_areas):
         inside = areas.labels == a
         k = spec.districts_per_area[a]
-        _check_room(
-            inside.sum(), k, f"{k} districts in the area {spec.areas[a]}", "districts_per_area"
-        )
+        what = message("geography.room_districts", k=k, area=spec.areas[a])
+        _check_room(inside.sum(), k, what, "districts_per_area")
         share = np.exp(rng.normal(0.0, 0.2, k))
         district_lab[inside] = start[a] + _split(pd_[inside], k, rng, share / share.sum())
     district_grid = _keep_largest(
@@ -907,7 +900,7 @@ def _chome_level(rng: np.random.Generator, spec: _Spec, grid: _Grid, districts: 
     for d in range(n_districts):
         inside = districts.labels == d
         k = int(per_district[d])
-        _check_room(inside.sum(), k, f"{k} chome in one district", "chome_count")
+        _check_room(inside.sum(), k, message("geography.room_chome", k=k), "chome_count")
         share = np.exp(rng.normal(0.0, 0.25, k))
         chome_lab[inside] = cstart[d] + _split(pc[inside], k, rng, share / share.sum())
     chome_grid = _keep_largest(

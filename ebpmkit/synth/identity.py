@@ -36,7 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ebpmkit.errors import ParameterError, ProfileError
+from ebpmkit.errors import ProfileError
+from ebpmkit.messages import message
 from ebpmkit.synth import _names as N
 from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
@@ -545,14 +546,14 @@ def name_parts() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 def _require(tables: dict[str, pd.DataFrame], name: str, columns: list[str]) -> pd.DataFrame:
     if name not in tables:
-        raise ParameterError(
+        raise RuntimeError(
             f"identity needs the table '{name}', but the context only has: {', '.join(tables) or 'none'}. "
             "Run population and geography first."
         )
     frame = tables[name]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ParameterError(
+        raise RuntimeError(
             f"The table '{name}' lacks the column(s) {', '.join(missing)} that identity needs. "
             f"It has: {', '.join(map(str, frame.columns))}."
         )
@@ -653,7 +654,7 @@ def _person_positions(
     else:
         pos = np.full(len(ids), -1, dtype=np.int64)
     if np.any(pos < 0):
-        raise ParameterError(
+        raise RuntimeError(
             "The table 'resident_years' names person_id values that are not in 'residents'."
         )
     return pos
@@ -686,8 +687,7 @@ def _settings(profile) -> _Settings:
     area_code = profile.text("identity.area_code")
     if not re.fullmatch(r"0\d{1,4}", area_code):
         raise ProfileError(
-            "identity.area_code must be a Japanese area code of 2 to 5 digits starting with 0, "
-            f"such as '03' or '0749', but {area_code!r} was found in {profile.origin}."
+            message("identity.area_code", found=repr(area_code), origin=profile.origin)
         )
     era_table = profile.table("identity.given_name_era_weights")
     try:
@@ -696,8 +696,7 @@ def _settings(profile) -> _Settings:
         era = np.zeros(0)
     if era.shape != (3, 4) or np.any(era < 0) or np.any(era.sum(axis=0) <= 0):
         raise ProfileError(
-            "identity.given_name_era_weights must map classic, neutral and modern to lists of "
-            f"4 numbers >= 0 (one per birth cohort), but {era_table!r} was found in {profile.origin}."
+            message("identity.era_weights", found=repr(era_table), origin=profile.origin)
         )
     origins = list(N.FOREIGN)
     origin_table = profile.table("identity.foreign_origin_weights")
@@ -705,14 +704,20 @@ def _settings(profile) -> _Settings:
     origin_w = np.array([origin_table.get(o, 0.0) for o in origins], dtype=float)
     if unknown or np.any(origin_w < 0) or origin_w.sum() <= 0:
         raise ProfileError(
-            f"identity.foreign_origin_weights must give weights >= 0 to some of {', '.join(origins)}, "
-            f"but {origin_table!r} was found in {profile.origin}."
+            message(
+                "identity.origin_weights",
+                origins=", ".join(origins),
+                found=repr(origin_table),
+                origin=profile.origin,
+            )
         )
     tiers = profile.numbers("identity.surname_tier_shares", low=0, high=1, length=3)
     prefixes = profile.numbers("identity.mobile_prefix_weights", low=0, high=1, length=3)
     for key, values in (("surname_tier_shares", tiers), ("mobile_prefix_weights", prefixes)):
         if values.sum() <= 0:
-            raise ProfileError(f"identity.{key} must not be all zero ({profile.origin}).")
+            raise ProfileError(
+                message("identity.all_zero", key=f"identity.{key}", origin=profile.origin)
+            )
     return _Settings(
         municipality=profile.text("municipality.name"),
         area_code=area_code,
@@ -754,12 +759,12 @@ def _register(residents: pd.DataFrame, years: pd.DataFrame) -> _Register:
     order = np.argsort(pid, kind="stable")
     sorted_pid = pid[order]
     if n > 1 and np.any(sorted_pid[1:] == sorted_pid[:-1]):
-        raise ParameterError(
+        raise RuntimeError(
             "The table 'residents' has repeated person_id values; each person must appear once."
         )
     birth = residents["birth_date"].to_numpy(dtype="datetime64[s]")
     if np.any(np.isnat(birth)):
-        raise ParameterError("The table 'residents' has missing birth_date values.")
+        raise RuntimeError("The table 'residents' has missing birth_date values.")
 
     r_pos = _person_positions(years["person_id"].to_numpy(dtype=np.int64), pid, order, sorted_pid)
     r_fy = years["fiscal_year"].to_numpy(dtype=np.int64)
@@ -944,7 +949,7 @@ def _address_units(
     rowed = reg.rowed
     last_chome = _positions(years["chome_code"], chome_index, reg.last[rowed])
     if np.any(last_chome < 0):
-        raise ParameterError(
+        raise RuntimeError(
             "The table 'resident_years' has chome_code values that are not in 'chome'."
         )
     keys, unit = np.unique(
@@ -1078,7 +1083,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     chome = _require(ctx.tables, "chome", ["chome_code", "chome_name"])
     chome_index = pd.Index(chome["chome_code"].astype(str))
     if not chome_index.is_unique:
-        raise ParameterError("The table 'chome' has repeated chome_code values.")
+        raise RuntimeError("The table 'chome' has repeated chome_code values.")
     rng = ctx.rng("identity")
     pools = _pools()
 

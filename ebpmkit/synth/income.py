@@ -43,6 +43,7 @@ import pandas as pd
 
 from ebpmkit import tax
 from ebpmkit.errors import ProfileError
+from ebpmkit.messages import message
 from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
@@ -159,7 +160,7 @@ COLUMNS = [
         "所得税額",
         "income tax",
         "円",
-        f"所得税と復興特別所得税(2.1%)の合計。住宅ローン控除などの税額控除は含まない。{_T}",
+        f"所得税と復興特別所得税(2.1%)の合計。住宅ローン控除などの税額控除と、2024年分の定額減税は計算に入れていない。{_T}",
     ),
     Column(
         "income_tax",
@@ -168,7 +169,7 @@ COLUMNS = [
         "所得割額",
         "income levy",
         "円",
-        f"住民税の所得割(区市町村民税6%+都道府県民税4%、調整控除後)。ふるさと納税などの税額控除の前。{_T}",
+        f"住民税の所得割(区市町村民税6%+都道府県民税4%、調整控除後)。ふるさと納税などの税額控除の前で、2024年度分の定額減税も計算に入れていない。{_T}",
     ),
     Column(
         "income_tax",
@@ -316,9 +317,7 @@ class _Params:
         shares = np.where(total > 0.98, shares * 0.98 / np.maximum(total, 1e-12), shares)
         grade = p.number(g + "grade")
         if grade not in (1, 2, 3):
-            raise ProfileError(
-                f"The profile figure 'income.grade' must be 1, 2 or 3, but {grade!r} was found."
-            )
+            raise ProfileError(message("income.grade", found=repr(grade), origin=p.origin))
         return cls(
             bands=p.numbers(g + "age_bands"),
             salary_mean=np.stack(
@@ -459,7 +458,8 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """
     for name in ("resident_years", "residents"):
         if name not in ctx.tables:
-            raise ProfileError(
+            # only a caller that skips population can get here (a bug, not a profile error)
+            raise RuntimeError(
                 f"The income module needs the '{name}' table; run the population module first."
             )
     prm = _Params.read(ctx.profile)
@@ -504,7 +504,7 @@ def _read_register(ry: pd.DataFrame, res: pd.DataFrame) -> _Register:
     pid_all = ry["person_id"].to_numpy(np.int64)[order]
     idx_all = pd.Index(res["person_id"].to_numpy(np.int64)).get_indexer(pid_all)
     if (idx_all < 0).any():
-        raise ProfileError("Some person_id of resident_years are missing from residents.")
+        raise RuntimeError("Some person_id of resident_years are missing from residents.")
     birth_year = res["birth_date"].dt.year.to_numpy(np.int64)
     adult_rows = np.flatnonzero(ry["age"].to_numpy()[order] >= 15)
     return _Register(

@@ -7,7 +7,15 @@ non-employed and their families) is in NHI, apart from a few covered elsewhere. 
 non-regular workers with employee insurance is solved so that enrolment meets the profile's
 ``nhi.enrolment_share``. Premiums follow the 23-ward FY2023 formula with caps per household;
 arrears are drawn so the amount collected meets ``nhi.collection_rate``; medical cost follows the
-national per-person cost by age with a heavy right tail.
+national per-person cost by age (smoothed across the 5-year bands) with a heavy right tail.
+
+The child medical subsidy (子ども医療費助成) covers children aged under
+``nhi.child_subsidy.end_age`` on 1 April: their cost and visits are higher (the effect sizes are
+assumptions), so both jump down at the end age while the age profile is smooth elsewhere; the
+true effect at the cutoff is in ``ctx.truth["nhi"]["child_subsidy"]``. Jobless residents of
+school age (under the first of ``nhi.student_ages``) are insured with their household, so NHI
+enrolment has no break at 15. :mod:`ebpmkit.synth.health_guidance` later lowers the next year's
+cost of those who took specific health guidance.
 
 Examples
 --------
@@ -29,7 +37,15 @@ from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param
 
-__all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "premium_components", "simulate"]
+__all__ = [
+    "COLUMNS",
+    "PARAMETERS",
+    "ROLES",
+    "TABLES",
+    "age_means",
+    "premium_components",
+    "simulate",
+]
 
 TABLES = {
     "nhi": "国民健康保険の被保険者(年度・被保険者ごと1行):保険料、納付額、医療費、受診回数",
@@ -68,7 +84,8 @@ COLUMNS = [
         "医療費(年額)",
         "annual medical cost",
         "円",
-        "年間の医療費総額(10割)。年齢別の平均は令和元年度の全制度の一人当たり医療費、ばらつき・0円の割合は仮定",
+        "年間の医療費総額(10割)。年齢別の平均は令和元年度の全制度の一人当たり医療費(5歳階級の値を年齢でなめらかにつないだもの)、"
+        "ばらつき・0円の割合は仮定。子ども医療費助成の対象年齢の子どもと、特定保健指導を受けた翌年度の人は、その影響を含む(影響の大きさは仮定)",
     ),
     Column(
         _T,
@@ -77,7 +94,7 @@ COLUMNS = [
         "受診回数",
         "visits",
         "回",
-        "年間の受診回数(医療費と相関、関係式は仮定)",
+        "年間の受診回数(医療費と相関、関係式は仮定)。子ども医療費助成の対象年齢の子どもは、その影響を含む(影響の大きさは仮定)",
     ),
 ]
 
@@ -96,6 +113,10 @@ PARAMETERS = [
     Param("nhi.dependant_revenue_limit_60", low=0),
     Param("nhi.jobless_enrol_share", low=0, high=1),
     Param("nhi.student_enrol_share", low=0, high=1),
+    Param("nhi.student_ages", kind="numbers", low=0, high=120, length=2),
+    Param("nhi.child_subsidy.end_age", low=1, high=30),
+    Param("nhi.child_subsidy.cost_effect", low=0, high=5),
+    Param("nhi.child_subsidy.visit_effect", low=0, high=5),
     Param("nhi.nonregular_insured_range", kind="numbers", low=0, high=1, length=2),
     *(
         Param(f"nhi.premium.{part}_{kind}", low=0)
@@ -223,10 +244,27 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     premium = _premiums(prof, total_income, age, grp, n_groups)
     person = reg.person[sel]
     paid = _payments(prof, rng, premium, total_income, age, grp, n_groups, draws.arrears[person])
-    cost, visits = _medical_cost(prof, rng, age, draws.health[person])
+    subsidy = _Subsidy.of(prof)
+    cost, visits, at_cutoff = _medical_cost(prof, rng, age, draws.health[person], subsidy)
 
     table = _frame(ry, reg, sel, premium, paid, cost, visits)
     ctx.truth["nhi"] = _truth(prof, reg, reg.year[sel], q, premium, paid)
+    ctx.truth["nhi"]["child_subsidy"] = {
+        "end_age": subsidy.end_age,
+        "running_variable": "age (on 1 April of the fiscal year)",
+        "covered": f"age < {subsidy.end_age}",
+        "cost_effect": subsidy.cost_effect,
+        "visit_effect": subsidy.visit_effect,
+        "effect_at_cutoff": at_cutoff,
+        "note": (
+            "effect_at_cutoff is the subsidy's effect per enrolled child and year on the rows aged "
+            f"{subsidy.end_age - 1} and {subsidy.end_age}, had both been covered (cost in yen: "
+            "covered minus not covered, same draws; visits: expected visits, covered minus not): "
+            "the jump a regression discontinuity at the end age estimates. Expected cost is smooth "
+            "in age elsewhere (band means interpolated); a covered child's cost and expected "
+            "visits are raised by cost_effect and visit_effect (assumptions)."
+        ),
+    }
     return {"nhi": table}
 
 
@@ -367,7 +405,10 @@ def _enrolment(
     np.minimum.at(min_u, grp[nonreg], u_ins[nonreg])
     group_share = np.ones(len(reg.rows))
     group_share[emp == _JOBLESS] = prof.number("nhi.jobless_enrol_share")
-    group_share[(emp == _JOBLESS) & (age < 25)] = prof.number("nhi.student_enrol_share")
+    student_lo, student_hi = prof.numbers("nhi.student_ages", length=2)
+    group_share[(emp == _JOBLESS) & (age < student_lo)] = 1.0  # school age: with the household
+    students = (emp == _JOBLESS) & (age >= student_lo) & (age <= student_hi)
+    group_share[students] = prof.number("nhi.student_enrol_share")
     eligible = ~regular & (u_grp < group_share) & ~(low_rev & has_regular[grp])
     t = np.where(nonreg, u_ins, np.inf)
     t = np.where(low_rev, np.minimum(t, min_u[grp]), t)
@@ -511,14 +552,75 @@ def _payments(
     return np.round(premium * (1 - h_short[grp])).astype(np.int64)
 
 
+def age_means(band_means: np.ndarray) -> np.ndarray:
+    """Mean cost at each whole age from the means of 5-year bands, smooth across band edges.
+
+    The cost is linear in age between knots at the middle of each band (flat outside the
+    first and last knot), with knot values solved so that the mean over each band's five ages
+    is the band's figure exactly. A step at every fifth birthday would put a jump where none
+    exists (and a false one at the end of the child medical subsidy).
+
+    Parameters
+    ----------
+    band_means : ndarray
+        Mean cost of ages 0-4, 5-9, ... (any unit).
+
+    Returns
+    -------
+    ndarray
+        One mean per whole age 0 .. 5 * len(band_means) - 1.
+
+    Examples
+    --------
+    >>> m = age_means(np.array([24.0, 13.1, 10.6]))
+    >>> [round(float(x), 2) for x in m.reshape(3, 5).mean(axis=1)]
+    [24.0, 13.1, 10.6]
+    >>> bool(np.all(np.abs(np.diff(m)) < 3.0))
+    True
+    """
+    n = len(band_means)
+    ages = np.arange(5 * n)
+    knots = 5.0 * np.arange(n) + 2.0
+    weights = np.empty((n, n))
+    for j in range(n):
+        weights[:, j] = np.interp(ages, knots, np.eye(n)[j]).reshape(n, 5).mean(axis=1)
+    return np.interp(ages, knots, np.linalg.solve(weights, np.asarray(band_means, float)))
+
+
+@dataclass(frozen=True)
+class _Subsidy:
+    """The child medical subsidy (子ども医療費助成): free care under ``end_age`` on 1 April.
+
+    Municipalities pay the co-payment until the 31 March after a chosen birthday, so in fiscal
+    year Y a child is covered all year exactly when aged under ``end_age`` on 1 April of Y.
+    """
+
+    end_age: int
+    cost_effect: float  # relative rise of a covered child's cost
+    visit_effect: float  # relative rise of a covered child's expected visits
+
+    @classmethod
+    def of(cls, prof) -> _Subsidy:
+        s = "nhi.child_subsidy."
+        return cls(
+            end_age=int(prof.number(s + "end_age")),
+            cost_effect=prof.number(s + "cost_effect"),
+            visit_effect=prof.number(s + "visit_effect"),
+        )
+
+
 def _medical_cost(
-    prof, rng: np.random.Generator, age: np.ndarray, z_person: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    prof, rng: np.random.Generator, age: np.ndarray, z_person: np.ndarray, subsidy: _Subsidy
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """Annual medical cost (yen, multiples of 10) and visits: zero for some, log-normal otherwise,
-    with the age means of the national table and a persistent personal component."""
+    with the smoothed age means of the national table and a persistent personal component.
+
+    Covered children (``age < subsidy.end_age``) use more care: their cost and expected visits are
+    raised by the subsidy's effects; the third value holds the true effect at the cutoff.
+    """
     n = len(age)
-    band_means = prof.numbers("nhi.cost.band_means", low=0, length=20) * 10_000
-    mean = band_means[np.minimum(age // 5, len(band_means) - 1)]  # the band's mean, exactly
+    means = age_means(prof.numbers("nhi.cost.band_means", low=0, length=20) * 10_000)
+    mean = means[np.minimum(age, len(means) - 1)]
     p_zero = np.interp(
         age, prof.numbers("nhi.cost.zero_share_ages"), prof.numbers("nhi.cost.zero_share")
     )
@@ -528,11 +630,35 @@ def _medical_cost(
     x = np.sqrt(rho) * z_person + np.sqrt(1 - rho) * rng.standard_normal(n)
     positive = rng.random(n) >= p_zero
     pos = np.flatnonzero(positive)
-    cost = np.zeros(n, dtype=np.int64)
-    cost[pos] = np.maximum(np.round(np.exp(mu[pos] + sd * x[pos]) / 10), 1).astype(np.int64) * 10
-    log_lam = prof.number("nhi.cost.visit_elasticity") * np.log(
-        cost[pos] / prof.number("nhi.cost.visit_cost_unit")
+    level = np.exp(mu[pos] + sd * x[pos])
+    covered = age[pos] < subsidy.end_age
+
+    def to_yen(value: np.ndarray) -> np.ndarray:
+        return np.maximum(np.round(value / 10), 1).astype(np.int64) * 10
+
+    cost0 = to_yen(level)  # without the subsidy
+    cost1 = np.where(covered, to_yen(level * (1 + subsidy.cost_effect)), cost0)
+    lam0 = np.exp(
+        prof.number("nhi.cost.visit_elasticity")
+        * np.log(cost0 / prof.number("nhi.cost.visit_cost_unit"))
     )
+    lam1 = np.where(covered, lam0 * (1 + subsidy.visit_effect), lam0)
+    cost = np.zeros(n, dtype=np.int64)
+    cost[pos] = cost1
     visits = np.zeros(n, dtype=np.int32)
-    visits[pos] = np.maximum(rng.poisson(np.exp(log_lam)), 1)
-    return cost, visits
+    visits[pos] = np.maximum(rng.poisson(lam1), 1)
+    # The true effect at the cutoff: the subsidy's effect on the rows aged end_age - 1 (the
+    # last covered age) and end_age (the first age not covered), had both been covered.
+    near = np.isin(age, (subsidy.end_age - 1, subsidy.end_age))
+    at = np.isin(age[pos], (subsidy.end_age - 1, subsidy.end_age))
+    gain_cost = to_yen(level[at] * (1 + subsidy.cost_effect)) - cost0[at]
+    lam = lam0[at]
+    lam_cov = lam * (1 + subsidy.visit_effect)
+    gain_visits = lam_cov + np.exp(-lam_cov) - lam - np.exp(-lam)  # E[max(Poisson, 1)]
+    rows = max(int(near.sum()), 1)  # zero-cost rows gain nothing
+    truth = {
+        "rows_at_cutoff": int(near.sum()),
+        "medical_cost_yen": float(gain_cost.sum() / rows),
+        "visits": float(gain_visits.sum() / rows),
+    }
+    return cost, visits, truth

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ebpmkit.messages import message
 from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
@@ -208,21 +209,30 @@ def check_profile(profile) -> None:
     shares = profile.numbers("population.age_band_shares")
     if abs(shares.sum() - 100) > 0.5:
         raise ProfileError(
-            f"'population.age_band_shares' must add up to 100 (percent), but they add up to {shares.sum():.1f}."
+            message("population.age_band_sum", found=f"{shares.sum():.1f}", origin=profile.origin)
         )
     n_years = len(profile.fiscal_years)
     if len(profile.numbers("population.births_per_1000")) != n_years:
         raise ProfileError(
-            f"'population.births_per_1000' must list one figure per fiscal year ({n_years}), "
-            f"but {len(profile.numbers('population.births_per_1000'))} were found."
+            message(
+                "population.births_per_year",
+                years=n_years,
+                found=len(profile.numbers("population.births_per_1000")),
+                origin=profile.origin,
+            )
         )
     n_areas = len(profile.get("geography.areas"))
     if len(profile.numbers("population.elderly_weight_by_area")) != n_areas:
         raise ProfileError(
-            f"'population.elderly_weight_by_area' must list one weight per area in 'geography.areas' ({n_areas})."
+            message(
+                "population.elderly_weight_per_area",
+                areas=n_areas,
+                found=len(profile.numbers("population.elderly_weight_by_area")),
+                origin=profile.origin,
+            )
         )
     if profile.numbers("households.in_household_types").sum() <= 0:
-        raise ProfileError("'households.in_household_types' must have at least one positive share.")
+        raise ProfileError(message("population.in_household_types", origin=profile.origin))
     _check_family(profile)
 
 
@@ -240,12 +250,23 @@ def _check_family(profile) -> None:
         ws = profile.numbers(f"households.{weights}")
         if len(xs) != len(ws) or len(xs) == 0:
             raise ProfileError(
-                f"'households.{values}' and 'households.{weights}' must list the same number "
-                f"of figures (at least one), but {len(xs)} and {len(ws)} were found."
+                message(
+                    "population.family_pairs",
+                    values=f"households.{values}",
+                    weights=f"households.{weights}",
+                    found_values=len(xs),
+                    found_weights=len(ws),
+                    origin=profile.origin,
+                )
             )
         if weights.endswith("shares") and abs(ws.sum() - 1) > 1e-6:
             raise ProfileError(
-                f"'households.{weights}' must add up to 1, but they add up to {ws.sum():g}."
+                message(
+                    "population.shares_sum",
+                    key=f"households.{weights}",
+                    found=f"{ws.sum():g}",
+                    origin=profile.origin,
+                )
             )
 
 

@@ -11,6 +11,8 @@ another profile in ``extends`` and override a few figures.
 from __future__ import annotations
 
 import copy
+import difflib
+import functools
 import hashlib
 import json
 import tomllib
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ebpmkit.errors import ParameterError, ProfileError
+from ebpmkit.messages import message
 
 __all__ = ["Param", "Profile", "builtin_profiles", "load_profile"]
 
@@ -88,10 +91,7 @@ def _read_toml(text: str, origin: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(
-            f"The profile file {origin} is not valid TOML ({exc}). "
-            "Fix the line it names, or start from a built-in profile with `extends`."
-        ) from None
+        raise ProfileError(message("profile.bad_toml", origin=origin, reason=exc)) from None
 
 
 @dataclass
@@ -125,8 +125,7 @@ class Profile:
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise ProfileError(
-                    f"The profile '{self.name}' ({self.origin}) has no figure '{key}'. "
-                    "Add it to the profile file, or use `extends` to inherit it from a built-in profile."
+                    message("profile.missing", name=self.name, origin=self.origin, key=key)
                 )
             node = node[part]
         return node
@@ -135,9 +134,7 @@ class Profile:
         """A single number, checked against optional bounds."""
         value = self.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ProfileError(
-                f"The profile figure '{key}' must be a number, but {value!r} was found in {self.origin}."
-            )
+            raise self._wrong("profile.not_number", key, value)
         self._check_bounds(key, [value], low, high)
         return float(value)
 
@@ -154,12 +151,16 @@ class Profile:
         if not isinstance(value, list) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
         ):
-            raise ProfileError(
-                f"The profile figure '{key}' must be a list of numbers, but {value!r} was found in {self.origin}."
-            )
+            raise self._wrong("profile.not_numbers", key, value)
         if length is not None and len(value) != length:
             raise ProfileError(
-                f"The profile figure '{key}' must list {length} numbers, but {len(value)} were found in {self.origin}."
+                message(
+                    "profile.wrong_length",
+                    key=key,
+                    length=length,
+                    found=len(value),
+                    origin=self.origin,
+                )
             )
         self._check_bounds(key, value, low, high)
         return np.asarray(value, dtype=float)
@@ -168,19 +169,19 @@ class Profile:
         """A string figure."""
         value = self.get(key)
         if not isinstance(value, str):
-            raise ProfileError(
-                f"The profile figure '{key}' must be text, but {value!r} was found in {self.origin}."
-            )
+            raise self._wrong("profile.not_text", key, value)
         return value
 
     def table(self, key: str) -> dict[str, Any]:
         """A mapping (a TOML table)."""
         value = self.get(key)
         if not isinstance(value, dict):
-            raise ProfileError(
-                f"The profile figure '{key}' must be a table, but {value!r} was found in {self.origin}."
-            )
+            raise self._wrong("profile.not_table", key, value)
         return value
+
+    def _wrong(self, key_of_message: str, key: str, value: Any) -> ProfileError:
+        """The error for a figure of the wrong kind: its key, what was found, and where."""
+        return ProfileError(message(key_of_message, key=key, found=repr(value), origin=self.origin))
 
     def source(self, key: str) -> str | None:
         """The source written beside a figure, if any."""
@@ -194,7 +195,13 @@ class Profile:
                 lo = "-inf" if low is None else f"{low:g}"
                 hi = "inf" if high is None else f"{high:g}"
                 raise ProfileError(
-                    f"The profile figure '{key}' must lie in [{lo}, {hi}], but {v!r} was found in {self.origin}."
+                    message(
+                        "profile.out_of_range",
+                        key=key,
+                        interval=f"[{lo}, {hi}]",
+                        found=repr(v),
+                        origin=self.origin,
+                    )
                 )
 
     # -- checks -----------------------------------------------------------------------------
@@ -213,11 +220,9 @@ class Profile:
                 self.table(p.key)
             elif p.kind == "bool":
                 if not isinstance(self.get(p.key), bool):
-                    raise ProfileError(
-                        f"The profile figure '{p.key}' must be true or false in {self.origin}."
-                    )
+                    raise self._wrong("profile.not_bool", p.key, self.get(p.key))
             else:  # pragma: no cover - a programming error in a Param declaration
-                raise ValueError(f"unknown Param kind {p.kind!r}")
+                raise AssertionError(f"unknown Param kind {p.kind!r}")
 
     @property
     def digest(self) -> str:
@@ -259,11 +264,15 @@ def _read_profile_chain(
         return values, sources
     if not isinstance(parent, str) or parent not in builtin_profiles():
         raise ProfileError(
-            f"'extends' in {origin} must name a built-in profile ({', '.join(builtin_profiles())}), "
-            f"but {parent!r} was found."
+            message(
+                "profile.bad_extends",
+                origin=origin,
+                names=", ".join(builtin_profiles()),
+                found=repr(parent),
+            )
         )
     if parent in seen:
-        raise ProfileError(f"'extends' in {origin} loops back to '{parent}'.")
+        raise ProfileError(message("profile.extends_loop", origin=origin, parent=parent))
     base_text = (_PROFILE_DIR / f"{parent}.toml").read_text(encoding="utf-8")
     base_values, base_sources = _read_profile_chain(
         base_text, f"built-in profile '{parent}'", (*seen, parent)
@@ -291,28 +300,101 @@ def load_profile(profile: str | Path | Profile = "urban-ward") -> Profile:
     if isinstance(profile, Profile):
         return profile
     if not isinstance(profile, str | Path):
-        raise ParameterError(
-            f"The 'profile' parameter must be a profile name or a path to a .toml file, but {profile!r} was passed."
-        )
+        raise ParameterError(message("dataset.profile_type", got=repr(profile)))
     names = builtin_profiles()
     if isinstance(profile, str) and profile in names:
         text = (_PROFILE_DIR / f"{profile}.toml").read_text(encoding="utf-8")
-        name, origin = profile, f"built-in profile '{profile}'"
+        name, origin, builtin = profile, f"built-in profile '{profile}'", True
     else:
         path = Path(profile)
         if path.suffix != ".toml" or not path.is_file():
-            raise ParameterError(
-                f"The 'profile' parameter must be one of {', '.join(repr(n) for n in names)} "
-                f"or the path of an existing .toml profile file, but {str(profile)!r} was passed."
-            )
+            raise _unknown_profile(profile, names)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError(
-                f"The profile file {path} cannot be read as UTF-8 text: {exc}"
-            ) from None
-        name, origin = path.stem, str(path)
+            raise ProfileError(message("profile.unreadable", path=path, reason=exc)) from None
+        name, origin, builtin = path.stem, str(path), False
     rates, rate_sources = _national_rates()
     values, sources = _read_profile_chain(text, origin)
+    if not builtin:
+        _check_keys(values, _known_keys(), "", origin)
     merged = _merge(rates, values)
     return Profile(name=name, values=merged, sources={**rate_sources, **sources}, origin=origin)
+
+
+def _unknown_profile(profile: str | Path, names: list[str]) -> ParameterError:
+    """The error for a profile that is neither a built-in name nor a .toml file."""
+    close = difflib.get_close_matches(str(profile), names, n=1)
+    hint = message("profile.did_you_mean", names=repr(close[0])) if close else ""
+    return ParameterError(
+        message(
+            "dataset.unknown_profile",
+            names=", ".join(repr(n) for n in names),
+            got=repr(str(profile)),
+            hint=hint,
+        )
+    )
+
+
+# Tables whose keys the profile chooses itself (the return-gift categories): their entries are
+# checked against the keys any entry of a built-in profile has.
+_FREE_TABLES = ("furusato.gifts",)
+_ANY = "*"
+
+
+def _union(into: dict, node: dict, prefix: str) -> None:
+    """Add the keys of ``node`` to the tree ``into`` (free tables fold into one ``*`` entry)."""
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        slot = _ANY if prefix in _FREE_TABLES else key
+        if isinstance(value, dict):
+            child = into.setdefault(slot, {})
+            if isinstance(child, dict):
+                _union(child, value, path)
+        else:
+            into.setdefault(slot, None)
+
+
+@functools.cache
+def _known_keys() -> dict:
+    """Every key a profile may have: those of the national rates and the built-in profiles."""
+    known: dict = {"extends": None}
+    _union(known, _national_rates()[0], "")
+    for name in builtin_profiles():
+        text = (_PROFILE_DIR / f"{name}.toml").read_text(encoding="utf-8")
+        _union(known, _read_profile_chain(text, f"built-in profile '{name}'")[0], "")
+    return known
+
+
+def _check_keys(values: dict, known: dict, prefix: str, origin: str) -> None:
+    """Reject a key no profile knows (a misspelt ``strat`` or ``[populaton]``), naming near ones.
+
+    Examples
+    --------
+    >>> _check_keys({"population": {"strat": 1}}, _known_keys(), "", "mine.toml")
+    Traceback (most recent call last):
+    ...
+    ebpmkit.errors.ProfileError: プロファイル mine.toml の項目 'population.strat' は使えません。'population.start' のことですか。
+    The profile mine.toml has an unknown key 'population.strat'. Did you mean 'population.start'?
+    """
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        slot = _ANY if prefix in _FREE_TABLES else key
+        if slot not in known:
+            raise _unknown_key(path, key, known, prefix, origin)
+        child = known[slot]
+        if isinstance(value, dict) and isinstance(child, dict):
+            _check_keys(value, child, path, origin)
+
+
+def _unknown_key(path: str, key: str, known: dict, prefix: str, origin: str) -> ProfileError:
+    """The error for an unknown key: the closest valid names, else every valid one."""
+    names = sorted(k for k in known if k != _ANY)
+    full = [f"{prefix}.{n}" if prefix else n for n in names]
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+    if close:
+        shown = ", ".join(repr(f"{prefix}.{c}" if prefix else c) for c in close)
+        return ProfileError(message("profile.unknown_key", origin=origin, key=path, close=shown))
+    return ProfileError(
+        message("profile.unknown_key_choices", origin=origin, key=path, names=", ".join(full))
+    )

@@ -1,10 +1,14 @@
 """Premium gift vouchers (プレミアム付商品券): who buys, where they are spent, what they change.
 
 One programme in one fiscal year: residents aged ``min_age`` and over apply for up to
-``max_sets`` sets (pay ``set_price``, spend ``set_price * (1 + premium_rate)``); a lottery decides
-when applications exceed the issue volume. Buyers are older, more often homemakers or pensioners,
-and carry an unobserved household trait (time at home, short-term outlook) that also raises
-their usual local spending, so buyers differ from non-buyers before the programme starts.
+``max_sets`` sets (pay ``set_price``, spend ``set_price * (1 + premium_rate)``); when applications
+exceed the issue volume, a lottery by household decides (the applications of one household win or
+lose together), and the households that lost are kept in ``voucher_applications``. Some winning
+households never buy (``winner_purchase_rate``). Applicants are older, more often homemakers or
+pensioners, and carry an unobserved household trait (time at home, short-term outlook) that also
+raises their usual local spending, so buyers differ from non-buyers before the programme starts;
+winners who buy carry more of it than winners who do not. Winners and losers differ only by the
+draw.
 
 Only ``incremental_share`` (about a third) of voucher spending is new consumption; the rest
 replaces spending that would have happened anyway, and ``diverted_share`` of voucher use is
@@ -13,7 +17,10 @@ before/after comparison of buyers picks up the common shock and the season, a bu
 comparison picks up the level difference, and a shop-level difference-in-differences counts the
 diverted sales twice. A household difference-in-differences recovers the truth, because the
 household panel's common time effect is additive and shared by buyers and non-buyers
-(parallel trends hold by construction). The true figures go to ``ctx.truth["voucher"]``.
+(parallel trends hold by construction). The spending panel samples winning, losing and
+non-applying households separately, each at random, so comparing winners with losers is a
+randomised comparison (an intention-to-treat effect), and dividing it by the winners' purchase
+rate gives the effect on buyers. The true figures go to ``ctx.truth["voucher"]``.
 
 Ground truth (``ctx.truth["voucher"]``, for instructors and tests, never in a learner's table):
 
@@ -23,6 +30,13 @@ Ground truth (``ctx.truth["voucher"]``, for instructors and tests, never in a le
 - ``att_yen_per_buyer_household_month``: mean of (spending - counterfactual spending) over the
   panel's buyer households and the use months, which a two-way fixed-effects DiD on
   ``household_spending`` estimates; ``att_population_...`` is the same over all buyer households;
+- ``lottery_effects``: the panel's winning, losing and non-applying households, the winners' purchase
+  rate, ``itt_yen_per_household_month`` (mean effect over the panel's winning households in the
+  use months: winners minus losers estimates it) and ``complier_effect_yen_per_household_month``
+  (over its buyers, equal to the ATT: losers cannot buy), with the same two over the population;
+- ``event_study``: the true effect month by month over the whole window (``relative_month`` 0
+  is the first use month) per panel buyer household and per panel winning household: zero
+  before the programme and after the use period;
 - ``merchant``: ``participants_gain_total`` (new + diverted sales of participating shops),
   ``diverted_total`` (sales lost by the other shops), ``net_effect_total`` (their difference,
   equal to the incremental spending), ``did_expected_log`` (the mean log change of participants
@@ -32,7 +46,8 @@ Ground truth (``ctx.truth["voucher"]``, for instructors and tests, never in a le
   up the common shock, which is proportional to shop size, and participants are bigger);
 - ``premium_total``, ``admin_cost`` (``admin_cost_share`` of total project cost),
   ``programme_cost`` and ``cost_per_yen_new_spending``;
-- design and uptake figures: applicants, lottery, sets, buyers, redemption rate.
+- design and uptake figures: applicants (persons and households), the draw (winning and losing
+  households, win rate, purchase rate of winners), sets, buyers, redemption rate.
 
 Months are handled as integer month indices ``year * 12 + (month - 1)``.
 """
@@ -44,7 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.errors import ProfileError
+from ebpmkit.messages import message
 from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
@@ -76,6 +92,7 @@ CATEGORIES = (
 SIZE_BANDS = ("1-4人", "5-9人", "10-29人", "30人以上")
 
 TABLES = {
+    "voucher_applications": "プレミアム付商品券の申込と抽選の結果(申し込んだ世帯ごとに1行。落選した世帯を含む)",
     "voucher_purchases": "プレミアム付商品券の購入記録(購入した住民1人につき1行)",
     "voucher_redemptions": "取扱店舗ごと・月ごとの商品券換金額(使用された商品券の額面合計)",
     "merchants": "区域内の小売・飲食等の店舗一覧と商品券取扱の有無",
@@ -90,6 +107,48 @@ _MERCHANT_ID = SharedColumn("merchant_id", "int64", "店舗ID", "merchant ID")
 _MONTH = SharedColumn("month", "datetime64[s]", "月", "month")
 
 COLUMNS = [
+    shared(
+        "household_id",
+        "voucher_applications",
+        "申し込んだ世帯のID(事業年度の4月1日時点の世帯。household_spending と結合可能)",
+    ),
+    Column(
+        "voucher_applications",
+        "applicants",
+        "int64",
+        "申込者数",
+        "applicants",
+        "人",
+        "世帯のうち申し込んだ人の数(対象年齢以上の住民が1人ずつ申し込む)",
+    ),
+    Column(
+        "voucher_applications",
+        "sets_requested",
+        "int64",
+        "申込セット数",
+        "sets applied for",
+        "セット",
+        "世帯の申込者が申し込んだセット数の合計",
+    ),
+    Column(
+        "voucher_applications",
+        "won",
+        "bool",
+        "当選",
+        "won the draw",
+        "",
+        "抽選に当選したかどうか。申込が発行数を超えたときは、世帯単位で無作為に抽選する"
+        "(同じ世帯の申込はまとめて当選または落選)。超えなければ全世帯が当選",
+    ),
+    Column(
+        "voucher_applications",
+        "bought",
+        "bool",
+        "購入",
+        "bought",
+        "",
+        f"商品券を購入したかどうか。落選した世帯は購入できず、当選しても購入しない世帯がある{_A}",
+    ),
     Column(
         "voucher_purchases",
         "purchase_id",
@@ -117,7 +176,7 @@ COLUMNS = [
         "購入セット数",
         "sets bought",
         "セット",
-        "購入したセット数(1人あたり上限あり)。申込が発行数を超えた場合は抽選で当選した人だけが購入",
+        "購入したセット数(1人あたり上限あり)。申込が発行数を超えた場合は、世帯単位の抽選で当選した世帯の申込者だけが購入",
     ),
     Column(
         "voucher_purchases",
@@ -209,7 +268,8 @@ COLUMNS = [
     shared(
         "household_id",
         "household_spending",
-        "パネル調査の対象世帯のID。調査期間を通じて区域内に住む世帯から、購入世帯と非購入世帯をおよそ半数ずつ抽出",
+        "パネル調査の対象世帯のID。調査期間を通じて区域内に住む世帯を、抽選に当選した世帯・落選した世帯・申し込まなかった世帯に分け、"
+        "それぞれから無作為に抽出(購入世帯がおよそ半数になる割合)。voucher_applications と結合可能",
     ),
     _MONTH.at("household_spending", "消費の月(月初日で表示)"),
     Column(
@@ -244,6 +304,7 @@ COLUMNS = [
 #: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Shops, their
 #: sales and redemptions describe no resident.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "voucher_applications": {"id": ("household_id",)},
     "voucher_purchases": {"id": ("person_id", "household_id")},
     "voucher_redemptions": {},
     "merchants": {},
@@ -282,6 +343,8 @@ PARAMETERS = [
     Param(_V + "household_trait_logit", low=0, high=10),
     Param(_V + "person_trait_logit", low=0, high=10),
     Param(_V + "max_sets_share", low=0.0, high=1.0),
+    Param(_V + "winner_purchase_rate", low=0.01, high=0.99),
+    Param(_V + "winner_purchase_trait_logit", low=0, high=10),
     Param(_V + "seasonality", "numbers", low=0.01, high=10, length=12),
     Param(_V + "macro_months", "numbers", low=190001, high=210012),
     Param(_V + "macro_levels", "numbers", low=0.01, high=10),
@@ -292,7 +355,9 @@ PARAMETERS = [
     Param(_V + "household_age_slope", low=-0.1, high=0.1),
     Param(_V + "household_homemaker_spending", low=-0.5, high=2),
     Param(_V + "panel_households", low=1),
-    Param(_V + "panel_buyer_share", low=0.01, high=0.99),
+    Param(_V + "panel_households_min", low=1),
+    Param(_V + "panel_winner_share", low=0.0, high=1.0),
+    Param(_V + "panel_loser_share", low=0.0, high=1.0),
     Param(_V + "months_before", low=1, high=120),
     Param(_V + "months_after", low=0, high=120),
     Param(_V + "category_shares", "numbers", low=0, high=1, length=len(CATEGORIES)),
@@ -421,8 +486,7 @@ def _design(p: Profile, scale: float) -> _Design:
     months = int(p.number(_V + "use_months", low=1, high=12))
     if sale > first:
         raise ProfileError(
-            f"The profile figure 'voucher.sale_month' must not fall after 'voucher.use_start_month' "
-            f"within fiscal year {fy} (months run April to March), in {p.origin}."
+            message("profile.voucher_sale_after_use", fiscal_year=fy, origin=p.origin)
         )
     before = int(p.number(_V + "months_before", low=1))
     after = int(p.number(_V + "months_after", low=0))
@@ -431,10 +495,17 @@ def _design(p: Profile, scale: float) -> _Design:
     lo, hi = _fiscal_year_of(int(window[0])), _fiscal_year_of(int(window[-1]))
     if lo < years[0] or hi > years[-1]:
         raise ProfileError(
-            f"The voucher programme of fiscal year {fy} needs monthly data for fiscal years {lo}-{hi} "
-            f"({before} months before and {after} after its use period), but the profile simulates "
-            f"{years[0]}-{years[-1]} in {p.origin}. Move 'voucher.fiscal_year' or shorten "
-            "'voucher.months_before' / 'voucher.months_after'."
+            message(
+                "profile.voucher_window",
+                fiscal_year=fy,
+                low=lo,
+                high=hi,
+                before=before,
+                after=after,
+                first=years[0],
+                last=years[-1],
+                origin=p.origin,
+            )
         )
     price = int(p.number(_V + "set_price", low=1))
     premium_rate = p.number(_V + "premium_rate", low=0, high=1)
@@ -442,8 +513,12 @@ def _design(p: Profile, scale: float) -> _Design:
     ticket = int(p.number(_V + "ticket_value", low=1))
     if face % ticket:
         raise ProfileError(
-            f"The face value of one set (¥{face:,} = set_price x (1 + premium_rate)) must be a multiple of "
-            f"'voucher.ticket_value' (¥{ticket:,}) in {p.origin}."
+            message(
+                "profile.voucher_face_value",
+                face=f"{face:,}",
+                ticket=f"{ticket:,}",
+                origin=p.origin,
+            )
         )
     return _Design(
         fiscal_year=fy,
@@ -474,7 +549,7 @@ def check_profile(profile: Profile) -> None:
     edges = profile.numbers(_V + "age_band_edges")
     if np.any(np.diff(edges) <= 0):
         raise ProfileError(
-            f"The profile figure 'voucher.age_band_edges' must be increasing in {profile.origin}."
+            message("profile.increasing", key="voucher.age_band_edges", origin=profile.origin)
         )
     profile.numbers(_V + "age_logit", length=len(edges))
     months = profile.numbers(_V + "macro_months")
@@ -485,7 +560,18 @@ def check_profile(profile: Profile) -> None:
         or np.any(np.diff((months // 100) * 12 + months % 100) <= 0)
     ):
         raise ProfileError(
-            f"The profile figure 'voucher.macro_months' must list increasing months written YYYYMM in {profile.origin}."
+            message("profile.months", key="voucher.macro_months", origin=profile.origin)
+        )
+    shares = profile.number(_V + "panel_winner_share") + profile.number(_V + "panel_loser_share")
+    if shares > 1:
+        raise ProfileError(
+            message(
+                "profile.out_of_range",
+                key="voucher.panel_winner_share + voucher.panel_loser_share",
+                interval="[0, 1]",
+                found=f"{shares:g}",
+                origin=profile.origin,
+            )
         )
 
 
@@ -509,7 +595,8 @@ def _population(ctx: SimContext, d: _Design) -> dict[str, np.ndarray]:
     """Residents registered on 1 April of the programme year, with household aggregates."""
     for name in ("resident_years", "income_tax", "districts"):
         if name not in ctx.tables:
-            raise EbpmkitError(
+            # The domains run in a fixed order (synth.DOMAINS); reaching this is a bug, not input.
+            raise RuntimeError(
                 f"The voucher module needs the table '{name}', but the context only has: "
                 f"{', '.join(ctx.tables) or 'none'}. Run geography, population and income first."
             )
@@ -517,8 +604,14 @@ def _population(ctx: SimContext, d: _Design) -> dict[str, np.ndarray]:
     cur = ry.loc[ry["fiscal_year"].to_numpy() == d.fiscal_year]
     if cur.empty:
         raise ProfileError(
-            f"resident_years has no rows for the voucher fiscal year {d.fiscal_year}; "
-            "choose 'voucher.fiscal_year' inside the simulated years."
+            message(
+                "profile.year_outside",
+                key="voucher.fiscal_year",
+                year=d.fiscal_year,
+                first=int(ry["fiscal_year"].min()),
+                last=int(ry["fiscal_year"].max()),
+                origin=ctx.profile.origin,
+            )
         )
     person = cur["person_id"].to_numpy(np.int64)
     age = cur["age"].to_numpy(np.int64)
@@ -562,8 +655,16 @@ def _population(ctx: SimContext, d: _Design) -> dict[str, np.ndarray]:
     }
 
 
-def _purchases(rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict, trait: np.ndarray):
-    """Applications, lottery and the purchase table."""
+def _applications(
+    rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict, trait: np.ndarray
+) -> dict[str, np.ndarray | int | bool]:
+    """Who applies (persons), the draw (households) and which winning households buy.
+
+    Residents apply for themselves; the applications of one household are drawn together, so a
+    household wins or loses as a whole (世帯単位の抽選). Households are drawn in random order
+    until the next one's sets would pass the issue. Some winning households never buy: fewer of
+    those whose trait made them apply, so buyers differ from winners (only in level, the trait).
+    """
     p = ctx.profile
     el = np.flatnonzero(pop["eligible"])
     age = pop["age"][el]
@@ -579,20 +680,40 @@ def _purchases(rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict,
     )
     prob = _calibrate(eta, p.number(_V + "application_rate", low=0.001, high=0.9))
     applied = el[rng.random(len(el)) < prob]
-    n_app = len(applied)
-    sets = np.full(n_app, d.max_sets, np.int64)
+    sets = np.full(len(applied), d.max_sets, np.int64)
     if d.max_sets > 1:
-        fewer = rng.random(n_app) >= p.number(_V + "max_sets_share", low=0, high=1)
+        fewer = rng.random(len(applied)) >= p.number(_V + "max_sets_share", low=0, high=1)
         sets[fewer] = rng.integers(1, d.max_sets, size=int(fewer.sum()))
-    requested = int(sets.sum())
-    lottery = requested > d.sets_issued
+    # one entry per applying household (household index into pop["households"], ascending)
+    house, of_person = np.unique(pop["hidx"][applied], return_inverse=True)
+    house_sets = np.bincount(of_person, weights=sets, minlength=len(house)).astype(np.int64)
+    lottery = int(sets.sum()) > d.sets_issued
+    won = np.ones(len(house), bool)
     if lottery:
-        order = rng.permutation(n_app)
-        won = order[np.cumsum(sets[order]) <= d.sets_issued]
-        won.sort()
-    else:
-        won = np.arange(n_app)
-    buyers, sets = applied[won], sets[won]
+        order = rng.permutation(len(house))
+        won[:] = False
+        won[order[np.cumsum(house_sets[order]) <= d.sets_issued]] = True
+    buy_prob = _calibrate(
+        p.number(_V + "winner_purchase_trait_logit") * trait[house],
+        p.number(_V + "winner_purchase_rate", low=0.01, high=0.99),
+    )
+    bought = won & (rng.random(len(house)) < buy_prob)
+    return {
+        "applied": applied,
+        "sets": sets,
+        "house": house,
+        "of_person": of_person,
+        "house_sets": house_sets,
+        "won": won,
+        "bought": bought,
+        "lottery": lottery,
+    }
+
+
+def _purchases(rng: np.random.Generator, d: _Design, pop: dict, app: dict):
+    """The purchase table (applicants of the households that bought) and the applications table."""
+    buys = app["bought"][app["of_person"]]
+    buyers, sets = app["applied"][buys], app["sets"][buys]
     # purchase day inside the sale month, busiest at the start
     days = int(
         (_month_dates(np.array([d.sale_month + 1])) - _month_dates(np.array([d.sale_month])))[0]
@@ -616,15 +737,32 @@ def _purchases(rng: np.random.Generator, ctx: SimContext, d: _Design, pop: dict,
             "premium": (face - paid).astype(np.int64),
         }
     )
+    house = app["house"]
+    applications = pd.DataFrame(
+        {
+            "household_id": pop["households"][house],
+            "applicants": np.bincount(app["of_person"], minlength=len(house)).astype(np.int64),
+            "sets_requested": app["house_sets"],
+            "won": app["won"],
+            "bought": app["bought"],
+        }
+    )
+    won, bought = app["won"], app["bought"]
     info = {
-        "eligible_residents": len(el),
-        "applicants": n_app,
-        "sets_requested": requested,
+        "eligible_residents": int(pop["eligible"].sum()),
+        "applicants": len(app["applied"]),
+        "applicant_households": len(house),
+        "sets_requested": int(app["sets"].sum()),
         "sets_issued": d.sets_issued,
-        "lottery": bool(lottery),
+        "lottery": bool(app["lottery"]),
+        "winning_households": int(won.sum()),
+        "losing_households": int((~won).sum()),
+        "win_rate_of_households": float(won.mean()) if len(won) else 0.0,
+        "sets_won": int(app["house_sets"][won].sum()),
+        "purchase_rate_of_winning_households": float(bought[won].mean()) if won.any() else 0.0,
         "sets_sold": int(sets.sum()),
     }
-    return frame, info
+    return frame, applications, info
 
 
 def _use(rng: np.random.Generator, ctx: SimContext, d: _Design, purchases: pd.DataFrame):
@@ -795,11 +933,15 @@ def _merchant_sales(rng, ctx, d, merchants, cat, level, used_by_month, season, m
     return sales, redemptions, truth
 
 
-def _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro):
-    """The household spending panel and its true effect."""
+def _panel_households(rng, ctx, d, pop, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Households of the spending panel (indices into pop["households"], ascending).
+
+    Only households registered through the whole window are surveyed. Winning households,
+    losing households and households that did not apply are three strata, each sampled at
+    random, so the draw stays random inside the panel (winners and losers are comparable) while
+    about half of the panel are buyers. ``status`` is 0 (did not apply), 1 (won) or 2 (lost).
+    """
     p = ctx.profile
-    s = p.number(_V + "incremental_share", low=0, high=1)
-    households = pop["households"]
     ok = pop["has_adult"].copy()
     ry = ctx.tables["resident_years"]
     fy_col = ry["fiscal_year"].to_numpy()
@@ -808,18 +950,33 @@ def _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro):
     }:
         present = np.unique(ry["household_id"].to_numpy(np.int64)[fy_col == fy])
         if len(present):  # a fiscal year not generated cannot be checked
-            ok &= np.isin(households, present, assume_unique=True)
-    is_buyer = np.isin(households, buyer_households, assume_unique=True)
-    n_panel = max(300, ctx.scaled(p.number(_V + "panel_households", low=1)))
-    n_buy_target = int(round(n_panel * p.number(_V + "panel_buyer_share")))
-    pool_b, pool_n = np.flatnonzero(ok & is_buyer), np.flatnonzero(ok & ~is_buyer)
-    n_b = min(len(pool_b), n_buy_target)
-    n_n = min(len(pool_n), n_panel - n_b)
+            ok &= np.isin(pop["households"], present, assume_unique=True)
+    n_panel = max(
+        int(p.number(_V + "panel_households_min", low=1)),
+        ctx.scaled(p.number(_V + "panel_households", low=1)),
+    )
+    pools = [np.flatnonzero(ok & (status == code)) for code in (1, 2, 0)]
+    want = [
+        round(n_panel * p.number(_V + "panel_winner_share")),
+        round(n_panel * p.number(_V + "panel_loser_share")),
+    ]
+    sizes = [min(len(pools[0]), want[0]), min(len(pools[1]), want[1])]
+    sizes.append(min(len(pools[2]), n_panel - sum(sizes)))
     chosen = np.sort(
         np.concatenate(
-            [rng.choice(pool_b, n_b, replace=False), rng.choice(pool_n, n_n, replace=False)]
+            [rng.choice(pool, size, replace=False) for pool, size in zip(pools, sizes, strict=True)]
         )
     )
+    return chosen, ok
+
+
+def _panel(rng, ctx, d, pop, trait, status, buyer_households, used, season, macro):
+    """The household spending panel and its true effects (overall, by month, of the draw)."""
+    p = ctx.profile
+    s = p.number(_V + "incremental_share", low=0, high=1)
+    households = pop["households"]
+    chosen, ok = _panel_households(rng, ctx, d, pop, status)
+    is_buyer = np.isin(households, buyer_households, assume_unique=True)
     # usual local spending: size, age, homemaker and the unobserved trait
     m = p.number(_V + "household_local_spending")
     age_term = np.clip(1 + p.number(_V + "household_age_slope") * (pop["oldest"] - 45), 0.85, 1.30)
@@ -845,27 +1002,62 @@ def _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro):
     row = np.searchsorted(buyer_households, households[chosen[buyer]])
     v[np.ix_(np.flatnonzero(buyer), np.flatnonzero(d.in_use))] = used[row]
     inc = np.rint(s * v).astype(np.int64)
-    y1 = y0 + inc
     frame = pd.DataFrame(
         {
             "household_id": np.repeat(households[chosen], len(d.window)),
             "month": np.tile(_month_dates(d.window), k),
-            "local_spending": y1.ravel(),
+            "local_spending": (y0 + inc).ravel(),
             "buyer": np.repeat(buyer, len(d.window)),
             "voucher_used": v.ravel(),
         }
     )
-    att = (
-        float(inc[np.ix_(np.flatnonzero(buyer), np.flatnonzero(d.in_use))].mean())
-        if buyer.any()
-        else 0.0
-    )
-    truth = {
-        "panel_households": k,
+    return frame, _panel_truth(d, inc, buyer, status[chosen])
+
+
+def _panel_truth(d: _Design, inc: np.ndarray, buyer: np.ndarray, status: np.ndarray) -> dict:
+    """True effects in the panel: per buyer household, per winning household (the draw's
+    intention-to-treat effect) and month by month (for an event study)."""
+    use = np.flatnonzero(d.in_use)
+    won = status == 1
+
+    def mean_over(rows: np.ndarray) -> float:
+        return float(inc[rows][:, use].mean()) if rows.any() else 0.0
+
+    att = mean_over(buyer)
+    months = _month_dates(d.window).astype("datetime64[D]").astype(str).tolist()
+    by_month_buyers = inc[buyer].mean(axis=0) if buyer.any() else np.zeros(inc.shape[1])
+    by_month_winners = inc[won].mean(axis=0) if won.any() else np.zeros(inc.shape[1])
+    take_up = float(buyer[won].mean()) if won.any() else 0.0
+    return {
+        "panel_households": len(buyer),
         "panel_buyer_households": int(buyer.sum()),
         "att_yen_per_buyer_household_month": att,
+        "lottery_effects": {
+            "unit": "household (the applications of one household are drawn together)",
+            "panel_winning_households": int(won.sum()),
+            "panel_losing_households": int((status == 2).sum()),
+            "panel_nonapplicant_households": int((status == 0).sum()),
+            "panel_purchase_rate_of_winners": take_up,
+            "itt_yen_per_household_month": mean_over(won),
+            "complier_effect_yen_per_household_month": att,
+            "note": (
+                "Means over the panel's winning households (ITT) and its buyers (all winners) in "
+                "the use months. Losers cannot buy, so the effect on compliers is the effect on "
+                "buyers, and ITT = complier effect x purchase rate of winners. Winners who did "
+                "not buy carry a lower trait (lower usual spending): buyers vs losers or vs "
+                "non-buyers compares different households in levels, not in changes."
+            ),
+        },
+        "event_study": {
+            "reference": "the first use month is relative month 0",
+            "months": months,
+            "relative_month": (d.window - d.use_first).astype(int).tolist(),
+            "att_yen_per_buyer_household": [float(x) for x in by_month_buyers],
+            "itt_yen_per_winning_household": [float(x) for x in by_month_winners],
+            "note": "Zero before the first use month and after the last: no anticipation, no "
+            "pulled-forward demand in this simulation; the path follows monthly voucher use.",
+        },
     }
-    return frame, truth
 
 
 def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
@@ -896,7 +1088,10 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     rng = ctx.rng(NAME)
     pop = _population(ctx, d)
     trait = rng.standard_normal(len(pop["households"]))
-    purchases, info = _purchases(rng, ctx, d, pop, trait)
+    app = _applications(rng, ctx, d, pop, trait)
+    purchases, applications, info = _purchases(rng, d, pop, app)
+    status = np.zeros(len(pop["households"]), np.int8)  # 0 did not apply, 1 won, 2 lost
+    status[app["house"]] = np.where(app["won"], 1, 2)
     buyer_households, used = _use(rng, ctx, d, purchases)
     used_by_month = used.sum(axis=0)
     season, macro = _common_index(ctx, d)
@@ -904,7 +1099,9 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     sales, redemptions, merchant_truth = _merchant_sales(
         rng, ctx, d, merchants, cat, level, used_by_month, season, macro
     )
-    spending, panel_truth = _panel(rng, ctx, d, pop, trait, buyer_households, used, season, macro)
+    spending, panel_truth = _panel(
+        rng, ctx, d, pop, trait, status, buyer_households, used, season, macro
+    )
 
     s = p.number(_V + "incremental_share")
     incremental = int(np.rint(s * used).astype(np.int64).sum())
@@ -915,6 +1112,13 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     redeemed_total = int(used.sum())
     cost = premium_total + admin
     months = _month_dates(d.window[d.in_use]).astype("datetime64[D]").astype(str).tolist()
+    panel_truth["lottery_effects"].update(
+        {
+            "population_itt_yen_per_household_month": incremental
+            / max(info["winning_households"] * d.use_months, 1),
+            "population_complier_effect_yen_per_household_month": incremental / max(used.size, 1),
+        }
+    )
     ctx.truth[NAME] = {
         "fiscal_year": d.fiscal_year,
         "sale_month": str(_month_dates(np.array([d.sale_month]))[0].astype("datetime64[D]")),
@@ -941,6 +1145,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
         "cost_per_yen_new_spending": cost / incremental if incremental else None,
     }
     return {
+        "voucher_applications": applications,
         "voucher_purchases": purchases,
         "voucher_redemptions": redemptions,
         "merchants": merchants,

@@ -313,7 +313,7 @@ def test_same_seed_same_table_and_other_seed_differs():
 
 def test_missing_tables_and_bad_profiles_are_reported(tmp_path):
     ctx = SimContext(load_profile("town"), seed=1, scale=0.01)
-    with pytest.raises(ProfileError, match="resident_years"):
+    with pytest.raises(RuntimeError, match="resident_years"):
         income.simulate(ctx)
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "town"\n[income]\nlevel = -1\n', encoding="utf-8")

@@ -271,3 +271,83 @@ def test_a_profile_with_an_impossible_enrolment_share_is_refused(tmp_path):
     path.write_text('extends = "urban-ward"\n[nhi]\nenrolment_share = 1.5\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="nhi.enrolment_share"):
         load_profile(path).validate(nhi.PARAMETERS)
+
+
+def test_age_means_keep_the_band_means_and_have_no_step_at_band_edges():
+    bands = load_profile("urban-ward").numbers("nhi.cost.band_means")
+    means = nhi.age_means(bands)
+    np.testing.assert_allclose(means.reshape(-1, 5).mean(axis=1), bands, rtol=1e-9)
+    step = np.abs(np.diff(means))
+    for edge in range(5, len(means), 5):  # the change into a new band is the local slope
+        assert step[edge - 1] <= max(step[edge - 2], step[edge]) + 1e-9, edge
+    assert (means > 0).all()
+
+
+def _children(n_per_age: int = 20_000, ages=range(10, 20), seed: int = 3):
+    """Many rows of the ages around the subsidy's end, with their own lasting draws."""
+    age = np.repeat(np.array(list(ages)), n_per_age)
+    rng = np.random.default_rng(seed)
+    return age, rng.standard_normal(len(age))
+
+
+def _jump(age: np.ndarray, y: np.ndarray, cut: float, width: int = 4) -> tuple[float, float]:
+    """Local linear jump at ``cut`` (left minus right) with its standard error (OLS)."""
+    import statsmodels.api as sm
+
+    near = np.abs(age - cut) < width
+    a, left = age[near] - cut, (age[near] < cut).astype(float)
+    x = sm.add_constant(np.column_stack([left, a, a * left]))
+    fit = sm.OLS(y[near].astype(float), x).fit()
+    return float(fit.params[1]), float(fit.bse[1])
+
+
+def test_child_subsidy_raises_cost_and_visits_up_to_the_end_age():
+    prof = load_profile("urban-ward")
+    subsidy = nhi._Subsidy.of(prof)
+    assert subsidy.end_age == 15
+    age, z = _children()
+    cost, visits, truth = nhi._medical_cost(prof, np.random.default_rng(0), age, z, subsidy)
+    # the true effect: a covered child's cost is 20% higher (rows aged 14 and 15)
+    means = nhi.age_means(prof.numbers("nhi.cost.band_means") * 10_000)
+    expected = 0.2 * means[[14, 15]].mean()
+    assert truth["medical_cost_yen"] == pytest.approx(expected, rel=0.05)
+    assert truth["rows_at_cutoff"] == 2 * 20_000 and truth["visits"] > 0
+    for y, true in ((cost, truth["medical_cost_yen"]), (visits, truth["visits"])):
+        est, se = _jump(age, y, 14.5)
+        assert abs(est - true) < 3 * se, (est, se, true)
+        assert est > 5 * se
+        for placebo in (12.5, 17.5):  # smooth in age away from the end age (not across it)
+            est_p, se_p = _jump(age, y, placebo, width=2)
+            assert abs(est_p) < 3.5 * se_p, (placebo, est_p, se_p)
+
+
+def test_without_the_subsidy_nothing_jumps_at_15():
+    prof = load_profile("urban-ward")
+    none = nhi._Subsidy(end_age=15, cost_effect=0.0, visit_effect=0.0)
+    age, z = _children()
+    cost, visits, truth = nhi._medical_cost(prof, np.random.default_rng(0), age, z, none)
+    assert truth["medical_cost_yen"] == 0 and truth["visits"] == pytest.approx(0, abs=1e-9)
+    for y in (cost, visits):
+        est, se = _jump(age, y, 14.5)
+        assert abs(est) < 3.5 * se, (est, se)
+
+
+def test_children_of_school_age_follow_their_household(result, frame):
+    table, truth = result
+    ry = frame["resident_years"].merge(
+        frame["income_tax"][["fiscal_year", "person_id", "employment"]],
+        on=["fiscal_year", "person_id"],
+        how="left",
+    )
+    working = ry["employment"].isin(["正規雇用", "非正規雇用"])
+    has_worker = working.groupby([ry["fiscal_year"], ry["household_id"]]).transform("any")
+    enrolled = pd.MultiIndex.from_frame(ry[["fiscal_year", "person_id"]]).isin(
+        pd.MultiIndex.from_frame(table[["fiscal_year", "person_id"]])
+    )
+    no_worker = ~has_worker.to_numpy()
+    young = (ry["age"] < 18).to_numpy() & ~working.to_numpy()
+    assert young[no_worker].sum() > 100
+    assert enrolled[no_worker & young].all()  # no break at 15: school-age children are insured
+    students = (ry["age"].between(18, 24) & ry["employment"].eq("無職")).to_numpy()
+    assert enrolled[no_worker & students].mean() == pytest.approx(0.3, abs=0.1)
+    assert truth["child_subsidy"]["end_age"] == 15

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from ebpmkit.errors import EbpmkitError, ProfileError
+from ebpmkit.errors import ProfileError
 from ebpmkit.synth import voucher
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.profile import load_profile
 
 SCALE = 0.03
 MONEY = {
+    "voucher_applications": ["sets_requested", "applicants"],
     "voucher_purchases": ["paid", "face_value", "premium"],
     "voucher_redemptions": ["redeemed_value"],
     "merchant_sales": ["sales"],
@@ -269,12 +270,15 @@ def test_redemption_rate_in_range(run):
     assert merchants.loc[tables["voucher_redemptions"]["merchant_id"], "participating"].all()
 
 
-def test_bigger_shops_participate_more(run):
-    _, tables = run
-    m = tables["merchants"]
+def test_bigger_shops_participate_more(population):
+    # 2,000 shops, so that even the rarest size band (30+ employees) has some 70 shops
+    ctx = make_ctx(population=population)
+    ctx.profile.values["voucher"]["merchants_min"] = 2000
+    m = voucher.simulate(ctx)["merchants"]
+    assert len(m) == 2000 and m["name"].is_unique
     rate = m.groupby("size", observed=True)["participating"].mean()
+    assert rate.is_monotonic_increasing, rate
     assert rate["30人以上"] > rate["1-4人"] + 0.2
-    assert m["name"].is_unique
 
 
 def test_household_did_recovers_the_truth_and_naive_does_not(run):
@@ -282,7 +286,7 @@ def test_household_did_recovers_the_truth_and_naive_does_not(run):
     truth = ctx.truth["voucher"]
     panel = tables["household_spending"]
     att = truth["att_yen_per_buyer_household_month"]
-    assert truth["panel_households"] >= 300
+    assert truth["panel_households"] >= 800
     assert 0.3 <= panel.groupby("household_id")["buyer"].first().mean() <= 0.7
     assert (panel["voucher_used"] <= panel["local_spending"]).all()
     use = panel["month"].between("2021-07-01", "2021-12-01").to_numpy()
@@ -373,7 +377,7 @@ def test_window_outside_simulated_years_is_refused(population):
 
 def test_missing_input_table_is_named(population):
     tables = {k: v for k, v in population.items() if k != "income_tax"}
-    with pytest.raises(EbpmkitError, match="income_tax"):
+    with pytest.raises(RuntimeError, match="income_tax"):
         voucher.simulate(make_ctx(population=tables))
 
 
@@ -401,3 +405,125 @@ def test_runs_on_the_generated_population(small_tables):
     use = panel["month"].between("2021-07-01", "2021-12-01").to_numpy()
     _, lo, hi = _did(panel, use & panel["buyer"].to_numpy(), "household_id", "local_spending")
     assert lo <= truth["att_yen_per_buyer_household_month"] <= hi
+
+
+def _household_changes(panel: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
+    """Per panel household: mean spending in the use months, before them, and the draw."""
+    use = panel["month"].between("2021-07-01", "2021-12-01")
+    before = panel["month"] < "2021-07-01"
+    hh = pd.DataFrame(
+        {
+            "post": panel[use].groupby("household_id")["local_spending"].mean(),
+            "pre": panel[before].groupby("household_id")["local_spending"].mean(),
+            "buyer": panel.groupby("household_id")["buyer"].first(),
+        }
+    )
+    hh = hh.join(apps.set_index("household_id")[["won", "bought"]])
+    hh["applied"] = hh["won"].notna()
+    hh["won"] = hh["won"].fillna(False).astype(bool)
+    hh["change"] = hh["post"] - hh["pre"]
+    return hh
+
+
+def test_applications_keep_the_losers_of_a_household_draw(run):
+    ctx, tables = run
+    apps, pur = tables["voucher_applications"], tables["voucher_purchases"]
+    truth = ctx.truth["voucher"]
+    assert apps["household_id"].is_unique and apps["household_id"].is_monotonic_increasing
+    assert (apps["applicants"] >= 1).all() and (apps["sets_requested"] >= apps["applicants"]).all()
+    assert not (apps["bought"] & ~apps["won"]).any(), "losers cannot buy"
+    # the draw stops when the next household's sets would pass the issue
+    assert apps.loc[apps["won"], "sets_requested"].sum() <= truth["sets_issued"]
+    assert apps["sets_requested"].sum() > truth["sets_issued"]
+    assert 0.15 <= (~apps["won"]).mean() <= 0.4  # about a quarter lose (urban-ward's figures)
+    # buyers are exactly the applicants of winning households that bought, with their sets
+    bought = apps.loc[apps["bought"]].set_index("household_id")["sets_requested"]
+    sold = pur.groupby("household_id")["sets"].sum()
+    pd.testing.assert_series_equal(sold.sort_index(), bought.sort_index(), check_names=False)
+    assert truth["applicant_households"] == len(apps)
+    assert apps.loc[apps["won"], "bought"].mean() == pytest.approx(0.85, abs=0.05)
+    # the draw does not depend on what a household applied for (up to the last household)
+    by_size = apps.groupby(apps["sets_requested"].clip(upper=6))["won"].agg(["mean", "size"])
+    big = by_size[by_size["size"] >= 100]
+    assert (big["mean"] - apps["won"].mean()).abs().max() < 0.08, by_size
+
+
+def test_lottery_gives_the_itt_and_the_effect_on_buyers(run):
+    ctx, tables = run
+    truth = ctx.truth["voucher"]
+    lot = truth["lottery_effects"]
+    hh = _household_changes(tables["household_spending"], tables["voucher_applications"])
+    assert lot["panel_winning_households"] == int(hh["won"].sum())
+    assert lot["panel_losing_households"] == int((hh["applied"] & ~hh["won"]).sum())
+    assert lot["panel_nonapplicant_households"] == int((~hh["applied"]).sum())
+    assert lot["panel_losing_households"] >= 100
+    take_up = hh.loc[hh["won"], "buyer"].mean()
+    assert lot["panel_purchase_rate_of_winners"] == pytest.approx(take_up)
+    assert lot["itt_yen_per_household_month"] == pytest.approx(
+        lot["complier_effect_yen_per_household_month"] * take_up
+    )
+    assert (
+        lot["complier_effect_yen_per_household_month"] == truth["att_yen_per_buyer_household_month"]
+    )
+    # winners vs losers, each household's change from before the programme: the ITT
+    applicants = hh[hh["applied"]]
+    fit = sm.OLS(
+        applicants["change"].to_numpy(float),
+        sm.add_constant(applicants["won"].to_numpy(float)),
+    ).fit(cov_type="HC1")
+    lo, hi = fit.conf_int()[1]
+    assert lo <= lot["itt_yen_per_household_month"] <= hi, (fit.params[1], lo, hi)
+    # dividing by the winners' purchase rate gives the effect on buyers (the Wald estimator)
+    assert lo / take_up <= lot["complier_effect_yen_per_household_month"] <= hi / take_up
+    # buyers and non-buyers in the use months compare different households (levels)
+    d = hh["post"]
+    gap = d[hh["buyer"]].mean() - d[~hh["buyer"]].mean()
+    se = np.sqrt(
+        d[hh["buyer"]].var() / hh["buyer"].sum() + d[~hh["buyer"]].var() / (~hh["buyer"]).sum()
+    )
+    assert gap - 1.96 * se > lot["complier_effect_yen_per_household_month"]
+
+
+def test_event_study_truth_and_flat_pre_trends(run):
+    ctx, tables = run
+    truth = ctx.truth["voucher"]
+    ev = truth["event_study"]
+    rel = np.array(ev["relative_month"])
+    att = np.array(ev["att_yen_per_buyer_household"])
+    itt = np.array(ev["itt_yen_per_winning_household"])
+    assert rel[0] == -24 and rel[-1] == 6 + 12 - 1 and len(ev["months"]) == len(rel)
+    use = (rel >= 0) & (rel < 6)
+    assert (att[~use] == 0).all() and (itt[~use] == 0).all() and (att[use] > 0).all()
+    assert att[use].mean() == pytest.approx(truth["att_yen_per_buyer_household_month"])
+    assert itt[use].mean() == pytest.approx(truth["lottery_effects"]["itt_yen_per_household_month"])
+    assert att[use][0] > att[use][-1]  # use is front-loaded
+    # event study on the panel (household and month effects, buyer x month, month -1 omitted)
+    panel = tables["household_spending"]
+    months = np.sort(panel["month"].unique())
+    k = np.searchsorted(months, panel["month"].to_numpy())
+    buyer = panel["buyer"].to_numpy()
+    cols = [j for j in range(len(months)) if rel[j] != -1]
+    x = np.column_stack([(buyer & (k == j)).astype(float) for j in cols])
+    frame = pd.DataFrame(x).assign(y=panel["local_spending"].to_numpy(float))
+    frame["u"], frame["m"] = panel["household_id"].to_numpy(), k
+    within = frame.drop(columns=["u", "m"])
+    within = (
+        within
+        - frame.groupby("u")[within.columns].transform("mean")
+        - frame.groupby("m")[within.columns].transform("mean")
+        + within.mean()
+    )
+    fit = sm.OLS(within.pop("y").to_numpy(), within.to_numpy()).fit(
+        cov_type="cluster", cov_kwds={"groups": frame["u"].to_numpy()}
+    )
+    z = (fit.params - (att[cols] - att[rel == -1][0])) / fit.bse
+    assert np.abs(z).max() < 3.5, np.round(z, 1)  # pre-trends flat, post path = the truth
+
+
+def test_panel_shares_over_one_are_refused():
+    prof = load_profile("urban-ward")
+    prof.values["voucher"]["panel_winner_share"] = 0.7
+    prof.values["voucher"]["panel_loser_share"] = 0.4
+    with pytest.raises(ProfileError, match="panel_loser_share") as info:
+        voucher.check_profile(prof)
+    assert str(info.value).splitlines()[0].startswith("プロファイル")
