@@ -85,12 +85,12 @@ def assert_bilingual(excinfo: pytest.ExceptionInfo, *fragments: str) -> str:
 # The voucher evaluation
 # --------------------------------------------------------------------------------------------
 def test_did_recovers_the_true_voucher_effect(voucher, voucher_did):
-    _, att = voucher
+    panel, att = voucher
     res = voucher_did
     assert att > 0
     assert res.ci_low <= att <= res.ci_high, (res.estimate, res.ci_low, res.ci_high, att)
     assert res.ci_low > 0
-    assert res.n_units == 300 and res.n_obs == 300 * 42
+    assert res.n_units == panel["household_id"].nunique() and res.n_obs == len(panel)
     assert res.kind == "did" and "平行トレンド" in res.assumption
 
 
@@ -128,7 +128,7 @@ def test_did_equals_statsmodels_with_dummies(voucher, voucher_did):
     assert res.std_error == pytest.approx(fit.bse["d"], rel=1e-6)
     low, high = fit.conf_int().loc["d"]
     assert (res.ci_low, res.ci_high) == pytest.approx((low, high), rel=1e-6)
-    assert res.df == 299
+    assert res.df == panel["household_id"].nunique() - 1
 
 
 def test_did_on_an_unbalanced_panel_equals_statsmodels():
@@ -215,7 +215,7 @@ def test_result_is_a_frozen_tidy_record(voucher_did):
     table = res.table()
     assert table.shape[0] == 1
     assert table.loc[0, "推定値"] == res.estimate
-    assert table.loc[0, "単位数"] == 300
+    assert table.loc[0, "単位数"] == res.n_units
     stacked = pd.concat([res.table(), res.table()], ignore_index=True)
     assert list(stacked.columns) == list(table.columns)
     html = res._repr_html_()
@@ -351,3 +351,23 @@ def test_group_with_more_than_two_values_needs_groups():
     with pytest.raises(ParameterError) as excinfo:
         evaluate.compare_groups(frame, y="spend", group="area")
     assert_bilingual(excinfo, "3種類", "groups=(a, b)")
+
+
+# --------------------------------------------------------------------------------------------
+# The package keeps the module's public names
+# --------------------------------------------------------------------------------------------
+def test_the_package_keeps_every_name_of_the_former_module():
+    before = ["ASSUMPTIONS", "MIN_CLUSTERS", "MIN_UNITS_PER_GROUP", "SOURCE_NOTE",
+              "EffectEstimate", "before_after", "compare_groups", "did", "plot_trends"]  # fmt: skip
+    assert set(before) <= set(evaluate.__all__)
+    for name in evaluate.__all__:
+        assert getattr(evaluate, name) is not None, name
+    assert callable(evaluate.did) and evaluate.did.__name__ == "did"
+    assert evaluate.SOURCE_NOTE.startswith("出典") and SYNTHETIC_NOTE in evaluate.SOURCE_NOTE
+    assert evaluate.MIN_CLUSTERS == 10 and evaluate.MIN_UNITS_PER_GROUP == 2
+    # every design's result is an EffectEstimate and names its assumption
+    for cls in (evaluate.LotteryEstimate, evaluate.RddEstimate, evaluate.MatchingEstimate,
+                evaluate.EventStudyEstimate):  # fmt: skip
+        assert issubclass(cls, evaluate.EffectEstimate)
+    for kind in ("lottery", "lottery_take_up", "rdd", "matching", "event_study"):
+        assert JAPANESE.search(evaluate.ASSUMPTIONS[kind]), kind
