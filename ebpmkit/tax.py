@@ -25,11 +25,20 @@ What is modelled (sources, read for this module and paraphrased in the comments 
   art. 295 and supplementary provisions art. 3-3) for grade-1 (1級地, e.g. Tokyo's 23 wards),
   grade-2 and grade-3 municipalities.
 
+The personal-deduction differences (人的控除差調整額: basic ¥50,000, spouse and dependants; Local
+Tax Act arts. 37 and 314-6, item 1 (a)) are given by :func:`personal_deduction_difference` and
+:attr:`Assessment.special_base`. They set the adjustment deduction and, through the resident-tax
+taxable income less them, the rate of the furusato-nozei special part (arts. 37-2 and 314-7; see
+:mod:`ebpmkit.furusato`). Up to income year 2024 that amount equals the income-tax taxable income
+for total incomes up to ¥24M; from 2025 the income-tax basic deduction is raised while the
+resident-tax one and the ¥50,000 difference stay, so the two differ.
+
 What is not modelled: the spouse special deduction (配偶者特別控除), the 2025 specific-relative
 special deduction (特定親族特別控除), disability, widow and single-parent deductions (other than
 their non-taxable threshold), insurance, medical and donation deductions, separate taxation
-(capital gains, dividends), and tax reforms enacted after the FY2025 reform. Years after the
-last reform modelled here use the last rules modelled.
+(capital gains, dividends), tax credits, the 2024 flat-rate tax cut (定額減税: income tax of
+income year 2024 and resident tax of FY2024 are shown before it), and tax reforms enacted after
+the FY2025 reform. Years after the last reform modelled here use the last rules modelled.
 
 Examples
 --------
@@ -50,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from ebpmkit.errors import ParameterError, check_choice
+from ebpmkit.messages import message
 
 __all__ = [
     "FIRST_YEAR",
@@ -70,6 +80,7 @@ __all__ = [
     "pension_deduction",
     "pension_income",
     "per_capita_levy",
+    "personal_deduction_difference",
     "resident_tax",
     "salary_income",
     "salary_income_deduction",
@@ -212,16 +223,10 @@ def _year(
     income_year: Any, name: str = "income_year", low: int = FIRST_YEAR, high: int = LAST_YEAR
 ) -> int:
     if isinstance(income_year, bool) or not isinstance(income_year, int | np.integer):
-        raise ParameterError(
-            f"引数 '{name}' には年(整数)を指定してください({income_year!r} が渡されました)。\n"
-            f"The '{name}' parameter must be an integer year, but {income_year!r} was passed."
-        )
+        raise ParameterError(message("tax.year_type", name=name, got=repr(income_year)))
     year = int(income_year)
     if not low <= year <= high:
-        raise ParameterError(
-            f"引数 '{name}' は {low}〜{high} の年で指定してください({year} が渡されました)。\n"
-            f"The '{name}' parameter must be in the range [{low}, {high}], got {year} instead."
-        )
+        raise ParameterError(message("tax.year_range", name=name, low=low, high=high, got=year))
     return year
 
 
@@ -229,17 +234,11 @@ def _money(name: str, value: Any) -> np.ndarray:
     """An array of non-negative yen amounts (float64 for the arithmetic)."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "iuf":
-        raise ParameterError(
-            f"引数 '{name}' には円の金額(数値)を指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be a number or an array of numbers in yen, but {value!r} was passed."
-        )
+        raise ParameterError(message("tax.money_type", name=name, got=repr(value)))
     arr = arr.astype(np.float64, copy=False)
     if not (arr >= 0).all():  # False for NaN too
         first = arr[~(arr >= 0)].flat[0] if arr.ndim else arr
-        raise ParameterError(
-            f"引数 '{name}' には0以上の金額(円)を指定してください({float(first)!r} が渡されました)。\n"
-            f"The '{name}' parameter must be zero or a positive amount in yen, got {float(first)!r} instead."
-        )
+        raise ParameterError(message("tax.money_negative", name=name, got=repr(float(first))))
     return arr
 
 
@@ -248,20 +247,14 @@ def _count(name: str, value: Any) -> np.ndarray:
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu" or (arr < 0).any():
-        raise ParameterError(
-            f"引数 '{name}' には0以上の整数を指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be a non-negative whole number (or array of them), "
-            f"but {value!r} was passed."
-        )
+        raise ParameterError(message("tax.count", name=name, got=repr(value)))
     return arr.astype(np.int64, copy=False)
 
 
 def _flag(name: str, value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "biu":
-        raise ParameterError(
-            f"The '{name}' parameter must be true/false (or an array of them), but {value!r} was passed."
-        )
+        raise ParameterError(message("tax.flag", name=name, got=repr(value)))
     return arr.astype(bool, copy=False)
 
 
@@ -619,15 +612,14 @@ def dependant_deduction(
     return np.broadcast_to(_dependant(_tax_kind(tax), counts), shape).astype(np.int64)
 
 
-def _adjustment(
-    t: np.ndarray,
+def _personal_difference(
     inc: np.ndarray,
     year: int,
     spouse: np.ndarray,
     old_spouse: np.ndarray,
     counts: dict[str, np.ndarray],
-) -> np.ndarray:
-    """Adjustment deduction (5% total, before the 3:2 split), float64."""
+) -> np.ndarray | float:
+    """Sum of the personal-deduction differences (人的控除差調整額), float64."""
     d: np.ndarray | float = float(BASIC_DIFFERENCE)
     if spouse.any():
         diff = _spouse_column(inc, year, 5)
@@ -637,6 +629,60 @@ def _adjustment(
     for name, n in counts.items():
         if np.any(n):
             d = d + n * float(_DEPENDANTS[name][2])
+    return d
+
+
+def personal_deduction_difference(
+    total_income: Any,
+    income_year: int,
+    *,
+    spouse: Any = False,
+    elderly_spouse: Any = False,
+    general: Any = 0,
+    specific: Any = 0,
+    elderly: Any = 0,
+    elderly_parent: Any = 0,
+) -> np.ndarray:
+    """Personal-deduction differences (人的控除差調整額) of a resident-tax payer, in yen.
+
+    The sum the Local Tax Act lists in arts. 37 and 314-6, item 1 (a): ¥50,000 for the basic
+    deduction (kept at ¥50,000 through the 2020 and 2025 reforms, :data:`BASIC_DIFFERENCE`), plus
+    the spouse difference (¥50k / ¥40k / ¥20k by the claimant's total income up to ¥9M / ¥9.5M /
+    ¥10M; ¥100k / ¥60k / ¥30k for a spouse aged 70+) and ¥50k, ¥180k, ¥100k or ¥130k per general,
+    specific, elderly or elderly-parent dependant. It sets the adjustment deduction
+    (:func:`adjustment_deduction`), and the resident-tax taxable income less it sets the rate of
+    the furusato-nozei special part (arts. 37-2 and 314-7; :attr:`Assessment.special_base`).
+    ``spouse`` means a spouse whose deduction is claimed; ``total_income`` is the claimant's.
+
+    Examples
+    --------
+    >>> personal_deduction_difference([3_000_000, 3_000_000], 2023, spouse=[False, True]).tolist()
+    [50000, 100000]
+    >>> int(personal_deduction_difference(5_000_000, 2025, specific=1))
+    230000
+    """
+    year = _year(income_year)
+    inc = _money("total_income", total_income)
+    sp = _flag("spouse", spouse)
+    counts = _counts(
+        general=general, specific=specific, elderly=elderly, elderly_parent=elderly_parent
+    )
+    old = _flag("elderly_spouse", elderly_spouse) & sp
+    d = _personal_difference(inc, year, sp, old, counts)
+    shape = np.broadcast(inc, sp, old, *counts.values()).shape
+    return np.broadcast_to(d, shape).astype(np.int64)
+
+
+def _adjustment(
+    t: np.ndarray,
+    inc: np.ndarray,
+    year: int,
+    spouse: np.ndarray,
+    old_spouse: np.ndarray,
+    counts: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Adjustment deduction (5% total, before the 3:2 split), float64."""
+    d = _personal_difference(inc, year, spouse, old_spouse, counts)
     over = t > 2_000_000
     base = np.where(over, np.maximum(d - (t - 2_000_000), 50_000.0), np.minimum(d, t))
     if year >= 2020:
@@ -766,9 +812,7 @@ def per_capita_levy(fiscal_year: int) -> PerCapitaLevy:
 
 def _check_grade(grade: Any) -> int:
     if isinstance(grade, bool) or grade not in (1, 2, 3):
-        raise ParameterError(
-            f"The 'grade' parameter must be one of 1, 2, 3, but {grade!r} was passed."
-        )
+        raise ParameterError(message("tax.grade", got=repr(grade)))
     return int(grade)
 
 
@@ -961,7 +1005,11 @@ def resident_tax(
 
 @dataclass(frozen=True)
 class Assessment:
-    """Income tax and resident tax of one income year; every amount an array of whole yen."""
+    """Income tax and resident tax of one income year; every amount an array of whole yen.
+
+    ``personal_difference`` is the sum of the personal-deduction differences
+    (人的控除差調整額, :func:`personal_deduction_difference`).
+    """
 
     income_year: int
     salary_income: np.ndarray
@@ -973,11 +1021,23 @@ class Assessment:
     resident_taxable: np.ndarray
     income_tax: np.ndarray
     resident: ResidentTax
+    personal_difference: np.ndarray
 
     @property
     def income_levy(self) -> np.ndarray:
         """Resident-tax income levy (所得割)."""
         return self.resident.income_levy
+
+    @property
+    def special_base(self) -> np.ndarray:
+        """Resident-tax taxable income less the personal-deduction differences, in yen (signed).
+
+        The amount whose bracket sets the rate of the furusato-nozei special part (Local Tax Act
+        arts. 37-2 and 314-7); negative when the differences exceed the taxable income, which
+        the law treats like having no taxable income (rate 90%). Up to income year 2024 it
+        equals ``income_tax_taxable`` wherever that is positive (total income up to ¥24M).
+        """
+        return self.resident_taxable - self.personal_difference
 
     @property
     def marginal_rate(self) -> np.ndarray:
@@ -1043,13 +1103,18 @@ def assess(
     spouse deduction (when ``spouse``, i.e. a spouse with income within the limit) + dependant
     deductions. Dependant counts are by class (see ``DEPENDANT_KINDS``); ``young`` (under 16)
     only counts for the non-taxable thresholds. ``child_under_23`` defaults to "has a dependant
-    in young, specific or general".
+    in young, specific or general". ``personal_difference`` of the result is
+    :func:`personal_deduction_difference`, and ``special_base`` the resident-tax taxable income
+    less it (what the furusato-nozei special part's rate is read from). The 2024 flat-rate tax
+    cut (定額減税) is not modelled: ``income_tax`` and ``income_levy`` are before it.
 
     Examples
     --------
     >>> a = assess(2023, salary_revenue=10_000_000, social_insurance=1_500_000)
     >>> int(a.total_income), int(a.income_tax_taxable), int(a.income_tax), int(a.income_levy)
     (8050000, 6070000, 803000, 609500)
+    >>> int(a.resident_taxable), int(a.personal_difference), int(a.special_base)
+    (6120000, 50000, 6070000)
     """
     year = _year(income_year)
     rev = _money("salary_revenue", salary_revenue)
@@ -1088,6 +1153,7 @@ def assess(
         deductions[kind] = full(d)
     it_taxable = _floor(np.maximum(total - deductions["income"], 0.0), 1_000)
     rt_taxable = _floor(np.maximum(total - deductions["resident"], 0.0), 1_000)
+    personal = _personal_difference(total, year, sp, sp_old, counts)
     it = _subset(it_taxable > 0, lambda t: _income_tax(t, year, True), it_taxable)
     resident = _resident(total, rt_taxable, year, sp, sp_old, n_young, counts, exempt, grade)
 
@@ -1107,4 +1173,5 @@ def assess(
         resident=ResidentTax(
             *(out(getattr(resident, f)) for f in ResidentTax.__dataclass_fields__)
         ),
+        personal_difference=out(personal),
     )

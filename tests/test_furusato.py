@@ -205,7 +205,7 @@ def test_municipal_revenue_loss():
     assert int(furusato.municipal_revenue_loss(100_000, municipal_share=1.0)) == 100_000
 
 
-def test_check_gift_rules_flags():
+def test_check_gift_rules_flags_30_percent_per_gift_and_shows_cost_share():
     gifts = pd.DataFrame(
         {
             "gift": ["米", "牛肉", "旅行券"],
@@ -217,11 +217,103 @@ def test_check_gift_rules_flags():
         }
     )
     out = furusato.check_gift_rules(gifts)
-    assert out["breaks_30_rule"].tolist() == [False, True, False]
-    assert out["breaks_50_rule"].tolist() == [False, True, True]
+    assert out["breaks_30_rule"].tolist() == [False, True, False]  # exactly 30% passes
+    # a gift's own cost share over half is shown, and is not called a breach
+    assert out["cost_share_over_half"].tolist() == [False, True, True]
+    assert "breaks_50_rule" not in out.columns
     assert out["procurement_ratio"].round(3).tolist() == [0.3, 0.32, 0.3]
     assert out["total_cost_ratio"].round(3).tolist() == [0.5, 0.52, 0.533]
     assert "procurement_ratio" not in gifts.columns  # the input is not changed
+
+
+# A catalogue with one gift whose own costs are 60% of its donation (A) and one at 45% (B):
+#   A: 10,000 needs 3,000 + 1,500 + 1,000 + 500 = 6,000 of costs (procurement 30%: allowed)
+#   B: 20,000 needs 5,000 + 1,000 + 2,000 + 1,000 = 9,000
+CATALOGUE = pd.DataFrame(
+    {
+        "gift_id": [1, 2],
+        "donation_amount": [10_000, 20_000],
+        "procurement_cost": [3_000, 5_000],
+        "shipping_cost": [1_500, 1_000],
+        "portal_fee": [1_000, 2_000],
+        "admin_cost": [500, 1_000],
+    }
+)
+# FY2024: A once, B once, B with twice its donation (two gifts), and 10,000 with no gift.
+# FY2025: A four times.
+RECEIVED = pd.DataFrame(
+    {
+        "fiscal_year": [2024, 2024, 2024, 2024, 2025, 2025, 2025, 2025],
+        "amount": [10_000, 20_000, 40_000, 10_000, 10_000, 10_000, 10_000, 10_000],
+        "gift_id": pd.array([1, 2, 2, None, 1, 1, 1, 1], dtype="Int64"),
+    }
+)
+
+
+def test_yearly_costs_count_gifts_per_donation_and_donations_without_gifts():
+    years = furusato.solicitation_costs_by_year(RECEIVED, CATALOGUE).set_index("fiscal_year")
+    fy24 = years.loc[2024]
+    # received 10,000 + 20,000 + 40,000 + 10,000 = 80,000 (the donation with no gift included)
+    assert (fy24["donations"], fy24["no_gift"], fy24["received"]) == (4, 1, 80_000)
+    # procurement 3,000 + 5,000 + 2 x 5,000 = 18,000; shipping 1,500 + 1,000 + 2,000 = 4,500;
+    # portal 1,000 + 2,000 + 4,000 = 7,000; admin 500 + 1,000 + 2,000 = 3,500; total 33,000
+    got = fy24[["procurement_cost", "shipping_cost", "portal_fee", "admin_cost", "total_cost"]]
+    assert got.tolist() == [18_000, 4_500, 7_000, 3_500, 33_000]
+    assert fy24["cost_ratio"] == pytest.approx(33_000 / 80_000)  # 41.25%
+    # FY2025: 4 x 10,000 = 40,000 received, 4 x 6,000 = 24,000 of costs: 60%
+    assert years.loc[2025, ["received", "total_cost"]].tolist() == [40_000, 24_000]
+
+
+def test_one_gift_over_half_is_not_a_breach_when_the_year_is_under_half():
+    # FY2024 above: gift A costs 60% of its donation, but the year's costs are 33,000 plus
+    # one-stop processing 3,000 and receipts 1,000 = 37,000 of 80,000 received: 46.25%
+    costs = {
+        "procurement_cost": 18_000,
+        "shipping_cost": 4_500,
+        "portal_fee": 7_000,
+        "admin_cost": 3_500,
+        "ワンストップ特例の事務": 3_000,
+        "受領証明書の発行": 1_000,
+    }
+    assert furusato.check_gift_rules(CATALOGUE)["cost_share_over_half"].tolist() == [True, False]
+    r = furusato.check_solicitation_costs(80_000, costs, fiscal_year=2024)
+    assert r.total_cost == 37_000 and r.ratio == pytest.approx(0.4625)
+    assert not r.breaks_50_rule
+    assert "守っています" in r.reading() and "46.2%" in r.reading()
+    table = r.table()
+    assert table["項目"].tolist()[-1] == "経費の合計"
+    assert table["金額(円)"].tolist()[-1] == 37_000
+
+
+def test_a_year_whose_totals_exceed_half_breaks_the_rule():
+    # FY2025 above: 24,000 of costs over 40,000 received = 60%
+    row = furusato.solicitation_costs_by_year(RECEIVED, CATALOGUE).iloc[-1]
+    r = furusato.check_solicitation_costs(
+        row["received"], row[list(furusato.COST_COLUMNS)], fiscal_year=2025
+    )
+    assert r.ratio == pytest.approx(0.6) and r.breaks_50_rule
+    assert "違反しています" in r.reading() and "2025年度" in r.reading()
+
+
+def test_the_50_percent_rule_counts_donations_without_gifts_and_allows_exactly_half():
+    # 30,000 of costs: over half of 55,000 of donations with gifts (54.5%), but with a further
+    # 5,000 received with no gift the year's donations are 60,000 and the ratio is exactly 50%
+    assert furusato.check_solicitation_costs(55_000, 30_000).breaks_50_rule
+    assert not furusato.check_solicitation_costs(60_000, 30_000).breaks_50_rule
+
+
+def test_solicitation_cost_input_errors_are_japanese_first():
+    with pytest.raises(ParameterError, match="received") as err:
+        furusato.check_solicitation_costs(0, 100)
+    assert err.value.args[0].splitlines()[0].startswith("引数 'received'")
+    with pytest.raises(ParameterError, match="送料"):
+        furusato.check_solicitation_costs(1_000, {"送料": -1})
+    with pytest.raises(ParameterError, match="costs"):
+        furusato.check_solicitation_costs(1_000, "たくさん")
+    with pytest.raises(ParameterError, match="99"):
+        furusato.solicitation_costs_by_year(RECEIVED.assign(gift_id=99), CATALOGUE)
+    with pytest.raises(ParameterError, match="fiscal_year"):
+        furusato.solicitation_costs_by_year(RECEIVED.drop(columns="fiscal_year"), CATALOGUE)
 
 
 def test_bad_input_names_the_parameter():
@@ -251,8 +343,9 @@ def test_bad_input_names_the_parameter():
     bad = pd.DataFrame({c: [1_000] for c in furusato.GIFT_COLUMNS}).assign(donation_amount=[0])
     with pytest.raises(ParameterError, match="donation_amount"):
         furusato.check_gift_rules(bad)
-    with pytest.raises(ParameterError, match="catalogue"):
+    with pytest.raises(ParameterError, match="catalogue") as err:
         furusato.check_gift_rules([1, 2])
+    assert err.value.args[0].splitlines()[0].startswith("引数 'catalogue' には pandas")
 
 
 def test_special_part_cap_was_10_percent_for_2014_donations():
@@ -269,3 +362,85 @@ def test_special_part_cap_was_10_percent_for_2014_donations():
         )
         == 121_900
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the special part's rate: the resident-tax taxable income less the personal-deduction differences
+
+
+def test_special_rate_reads_the_special_base():
+    # a negative base (differences larger than the taxable income) takes 90%, i.e. rate 0; a
+    # base of exactly 0 is "zero or more" and takes the first bracket (Local Tax Act 314-7(1))
+    assert furusato.special_rate([-50_000, 0, 3_300_000, 3_301_000]).tolist() == [
+        0.0,
+        0.05,
+        0.10,
+        0.20,
+    ]
+
+
+def test_2025_special_rate_uses_the_resident_tax_base_not_the_income_tax_taxable_income():
+    from ebpmkit import tax
+
+    # salary 6.5M single in 2025, premiums 15% = 975,000:
+    #   salary income 6,500,000 - (6,500,000 x 20% + 440,000) = 4,760,000 (total income)
+    #   income tax: basic 680,000 (total income 3.36M-4.89M in 2025):
+    #     4,760,000 - 975,000 - 680,000 = 3,105,000 (10% bracket)
+    #   resident tax: basic 430,000: 4,760,000 - 975,000 - 430,000 = 3,355,000
+    #   personal-deduction differences: basic only, 50,000 -> special base 3,305,000 (20%)
+    #   income levy: 3,355,000 x 10% = 335,500 less the adjustment 5% x 50,000 = 2,500 -> 333,000
+    a = tax.assess(2025, salary_revenue=6_500_000, social_insurance=975_000)
+    got = (a.income_tax_taxable, a.resident_taxable, a.personal_difference, a.special_base)
+    assert tuple(int(x) for x in got) == (3_105_000, 3_355_000, 50_000, 3_305_000)
+    assert int(a.income_levy) == 333_000
+    assert float(tax.marginal_rate(a.income_tax_taxable, 2025)) == 0.10
+    assert float(furusato.special_rate(a.special_base, 2025)) == 0.20
+    # limit: 333,000 x 20% = 66,600 / (90% - 20% x 1.021 = 0.6958) = 95,717.2 -> 95,717 + 2,000;
+    # with the income-tax taxable income (10%) it would be 66,600 / 0.7979 = 83,469 + 2,000
+    limit = furusato.limit_from_levy(a.special_base, a.income_levy, income_year=2025)
+    assert int(limit) == 97_717
+    assert int(furusato.limit_from_levy(a.income_tax_taxable, a.income_levy)) == 85_469
+    assert (
+        int(furusato.full_deduction_limit(6_500_000, income_year=2025, social_insurance_rate=0.15))
+        == 97_717
+    )
+    # donation 52,000 -> 50,000 deducted:
+    #   income tax: 3,105,000 -> 3,055,000: (310,500 - 97,500) - (305,500 - 97,500) = 5,000
+    #     x 1.021 = 5,105 (the marginal 10%)
+    #   basic 5,000; special 50,000 x 0.6958 = 34,790 (the 20% the special base gives)
+    #   the donor bears 52,000 - 44,895 = 7,105 = 2,000 + 50,000 x 1.021 x (20% - 10%)
+    s = furusato.deduction_split(
+        52_000, a.income_tax_taxable, a.income_levy, income_year=2025, special_base=a.special_base
+    )
+    assert (int(s.income_tax), int(s.resident_basic), int(s.resident_special)) == (
+        5_105,
+        5_000,
+        34_790,
+    )
+    assert 52_000 - int(s.total) == 7_105
+
+
+def test_2025_split_needs_the_special_base():
+    with pytest.raises(ParameterError, match="special_base") as err:
+        furusato.deduction_split(52_000, 3_105_000, 333_000, income_year=2025)
+    assert err.value.args[0].startswith("2025年分の寄附では")
+
+
+def test_up_to_2024_the_special_base_is_the_income_tax_taxable_income():
+    from ebpmkit import tax
+
+    # the differences of the deductions (basic 50k, spouse, dependants) are the personal-
+    # deduction differences themselves, so both routes give the same base up to 2024
+    rev = np.arange(1_500_000, 20_000_001, 250_000)
+    for year in (2019, 2023, 2024):
+        for family in furusato.FAMILIES.values():
+            a = tax.assess(year, salary_revenue=rev, social_insurance=rev * 0.15, **family)
+            taxed = a.income_tax_taxable > 0
+            assert (a.special_base[taxed] == a.income_tax_taxable[taxed]).all()
+            assert (a.special_base[~taxed] <= 0).all()
+
+
+def test_old_parameter_name_of_the_special_base_still_works_with_a_warning():
+    with pytest.warns(FutureWarning, match="special_base"):
+        assert int(furusato.limit_from_levy(taxable_income_for_income_tax=6_070_000,
+                                            income_levy=609_500)) == 177_194  # fmt: skip

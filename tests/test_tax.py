@@ -156,6 +156,45 @@ def test_adjustment_deduction():
     assert int(m + p) == 0
 
 
+def test_personal_deduction_difference():
+    # Local Tax Act 314-6 (1)(a): basic 50k; spouse 50k / 40k / 20k by the claimant's income up
+    # to 9M / 9.5M / 10M (100k / 60k / 30k aged 70+); dependants 50k, 180k, 100k, 130k
+    assert tax.personal_deduction_difference(3_000_000, 2023).tolist() == 50_000
+    got = tax.personal_deduction_difference(
+        [5_000_000, 9_200_000, 9_800_000, 5_000_000], 2023, spouse=True,
+        elderly_spouse=[False, False, False, True],
+    )  # fmt: skip
+    assert got.tolist() == [100_000, 90_000, 70_000, 150_000]
+    # 50k + 50k + 180k + 100k + 130k = 510k, the same in 2025 (the basic 50k is kept)
+    for year in (2019, 2025):
+        every = tax.personal_deduction_difference(
+            6_000_000, year, general=1, specific=1, elderly=1, elderly_parent=1
+        )
+        assert int(every) == 510_000
+    # the adjustment deduction is 5% of it when the taxable income is larger and at most 2M:
+    # 1.5M taxable with a specific dependant -> 5% x 230k = 11,500 (as above)
+    assert int(tax.personal_deduction_difference(3_000_000, 2023, specific=1)) * 5 // 100 == 11_500
+
+
+def test_special_base_is_resident_taxable_less_the_differences():
+    # 10M, non-working spouse (2023): resident taxable 5,790,000 (test_assess_hand_worked),
+    # differences 50k + 50k = 100k -> 5,690,000, the income-tax taxable income
+    a = tax.assess(2023, salary_revenue=10_000_000, social_insurance=1_500_000, spouse=True)
+    assert (int(a.personal_difference), int(a.special_base)) == (100_000, 5_690_000)
+    assert int(a.special_base) == int(a.income_tax_taxable)
+    # 2025, same person: income-tax basic 580k (total 8,050,000 > 6.55M), resident 430k:
+    #   income tax 8,050,000 - 1,500,000 - 580,000 - 380,000 = 5,590,000
+    #   resident   8,050,000 - 1,500,000 - 430,000 - 330,000 = 5,790,000 -> base 5,690,000
+    a = tax.assess(2025, salary_revenue=10_000_000, social_insurance=1_500_000, spouse=True)
+    assert (int(a.income_tax_taxable), int(a.special_base)) == (5_590_000, 5_690_000)
+    # differences larger than the taxable income give a negative base: 1.2M salary (2023),
+    # income 1,200,000 - 550,000 = 650,000; resident taxable 650,000 - 180,000 - 430,000 = 40,000
+    # -> base 40,000 - 50,000 = -10,000; income tax: 650,000 - 180,000 - 480,000 < 0 -> 0
+    a = tax.assess(2023, salary_revenue=1_200_000, social_insurance=180_000)
+    assert (int(a.resident_taxable), int(a.special_base)) == (40_000, -10_000)
+    assert int(a.income_tax_taxable) == 0
+
+
 # --------------------------------------------------------------------------------------------
 # income tax
 
@@ -340,6 +379,25 @@ def test_bad_input_names_the_parameter():
         tax.non_taxable_limits(2023, 0, grade=4)
     with pytest.raises(ParameterError, match="pension_revenue"):
         tax.assess(2023, pension_revenue="many")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tax.salary_income(1_000_000, 2013),
+        lambda: tax.salary_income(1_000_000, "2023"),
+        lambda: tax.salary_income(-1, 2023),
+        lambda: tax.salary_income("a lot", 2023),
+        lambda: tax.dependant_deduction(2023, general=-1),
+        lambda: tax.spouse_deduction(5_000_000, 2023, elderly="yes"),
+        lambda: tax.non_taxable_limits(2023, 0, grade=4),
+    ],
+)
+def test_errors_are_japanese_first_then_english(call):
+    with pytest.raises(ParameterError) as err:
+        call()
+    japanese, english = err.value.args[0].split("\n")
+    assert japanese.startswith("引数 '") and english.startswith("The '")
 
 
 # The Income Tax Act's appended table 5 (所得税法別表第五) at its boundaries, by rule year:

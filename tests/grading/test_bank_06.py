@@ -61,16 +61,28 @@ def test_rule_breakers_match_ground_truth(case):
     assert sorted(key["q3"].expected["gift_id"].astype(int)) == sorted(truth)
 
 
+def test_cost_ratio_is_judged_on_the_years_totals(case):
+    ds, key = case
+    # the answer is the ground truth's ratio for the latest year, under the 50% limit, while the
+    # worst gift on its own is over it: judging one gift at a time would call a breach
+    year = str(int(ds.furusato_donations["fiscal_year"].max()))
+    truth = ds.ground_truth["furusato_flows"]["catalogue_cost_ratio"][year]
+    assert key["q4"].expected == pytest.approx(truth * 100, abs=1e-4)
+    assert key["q4"].expected < 50
+    worst = dict((m.name, value) for m, value in key["q4"].misconceptions)["worst_gift"]
+    assert worst > 50
+
+
 def test_limit_matches_the_rules_module(case):
     _, key = case
-    assert key["q4"].expected == int(furusato.full_deduction_limit(SALARY))
+    assert key["q5"].expected == int(furusato.full_deduction_limit(SALARY))
 
 
 def test_text_answer_is_recorded(case):
     _, key = case
-    q = EXERCISE.question("q7")
+    q = EXERCISE.question("q8")
     answer = "寄附者の反応のデータ: 受入額の増え方を見積もるため。事業者の売上: 地域経済への効果。"
-    assert evaluate(q, answer, key["q7"]).outcome == "recorded"
-    short = evaluate(q, "売上データ", key["q7"])
+    assert evaluate(q, answer, key["q8"]).outcome == "recorded"
+    short = evaluate(q, "売上データ", key["q8"])
     assert short.outcome == "recorded" and short.points == q.points and "書き足して" in short.hint
-    assert evaluate(q, ..., key["q7"]).outcome == "unanswered"
+    assert evaluate(q, ..., key["q8"]).outcome == "unanswered"

@@ -1,20 +1,23 @@
 """Exercise 06 (case): furusato nozei in the fictional ward -- the revenue it loses, who donates,
-which return gifts break the rules, the deduction limit, and a scenario for richer gifts.
+which return gifts break the rules, the year's cost ratio, the deduction limit, and a scenario
+for richer gifts.
 
 The case reproduces the ward's own practitioner training (a group exercise on enriching the
-furusato-nozei return gifts). Seven questions on ``furusato_deductions``, ``furusato_outflow``,
+furusato-nozei return gifts). Eight questions on ``furusato_deductions``, ``furusato_outflow``,
 ``income_tax``, ``furusato_gifts`` and ``furusato_donations``: the ward's loss in one fiscal year,
-the donor share of the top income band, the gifts breaking the 30% procurement rule (a table),
-a full-deduction limit by the formula, a chart choice, a scenario's net revenue and a free-text
-list of the data the proposal still needs. The misconceptions are mistakes staff really make:
-summing donations instead of deductions, reading the calendar year as the fiscal year, counting
-the whole resident-tax deduction (the prefecture bears 4/10), dividing by the wrong population,
-counting donations instead of donors, forgetting the ¥2,000 self-burden and using the 10% cap.
+the donor share of the top income band, the gifts breaking the 30% procurement rule (a rule on
+each gift; a table), the latest year's solicitation cost ratio (the 50% rule is judged on the
+year's totals), a full-deduction limit by the formula, a chart choice, a scenario's net revenue
+and a free-text list of the data the proposal still needs. The misconceptions are mistakes staff
+really make: summing donations instead of deductions, reading the calendar year as the fiscal
+year, counting the whole resident-tax deduction (the prefecture bears 4/10), dividing by the
+wrong population, counting donations instead of donors, judging the 50% rule one gift at a
+time, averaging the gifts' cost ratios, forgetting the ¥2,000 self-burden and using the 10% cap.
 
 Examples
 --------
 >>> EXERCISE.ids
-('q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7')
+('q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8')
 >>> EXERCISE.max_points
 100
 >>> int(_limit(SALARY, "formula"))
@@ -39,11 +42,11 @@ __all__ = ["EXERCISE", "GROWTH", "INCOME_YEAR", "SALARY", "TOP_INCOME"]
 TOP_INCOME = 10_000_000
 """Lower bound of the top income band of q2 (total income, yen)."""
 SALARY = 8_000_000
-"""Salary revenue of the single earner of q4 (yen)."""
+"""Salary revenue of the single earner of q5 (yen)."""
 INCOME_YEAR = 2023
-"""Income year (and donation year) of q4."""
+"""Income year (and donation year) of q5."""
 GROWTH = 0.20
-"""Rise in receipts assumed by the scenario of q6."""
+"""Rise in receipts assumed by the scenario of q7."""
 
 
 # --- q1: the ward's revenue loss --------------------------------------------------------------
@@ -245,8 +248,8 @@ def _gift_ids(ds: Dataset, rule: str) -> pd.DataFrame:
     checked = furusato.check_gift_rules(ds.furusato_gifts)
     if rule == "30":
         mask = checked["breaks_30_rule"]
-    elif rule == "50":
-        mask = checked["breaks_50_rule"]
+    elif rule == "per_gift_50":  # the 50% rule applied to each gift as well
+        mask = checked["breaks_30_rule"] | checked["cost_share_over_half"]
     elif rule == "shipping":  # procurement and shipping counted against the 30% limit
         cost = checked["procurement_cost"] + checked["shipping_cost"]
         mask = cost > checked["donation_amount"] * furusato.PROCUREMENT_LIMIT
@@ -260,56 +263,149 @@ def _gift_ids(ds: Dataset, rule: str) -> pd.DataFrame:
 
 Q3 = Question(
     id="q3",
-    points=15,
+    points=10,
     kind="table",
     prompt=(
         "返礼品の一覧(furusato_gifts)のうち、調達費が寄附額の3割を超えていて、"
         "3割ルールに違反している返礼品はどれですか。列 gift_id だけの表で答えてください。"
     ),
-    concept="3割ルールは調達費だけ、5割ルールは送料・手数料・事務費を含む経費総額",
+    concept="3割ルールは返礼品1品ごとの調達費、5割ルールは年度の経費の合計にかかる",
     expected=lambda ds: _gift_ids(ds, "30"),
     hints=(
-        "3割ルールは「返礼品の調達費 ÷ 寄附額」が30%以下、5割ルールは「経費の合計 ÷ 寄附額」が"
-        "50%以下という別々の決まりです。",
-        "furusato.check_gift_rules(gifts) が、ルールごとに違反かどうかの列(breaks_30_rule など)を付けます。",
+        "3割ルールは、返礼品1品ごとに「調達費 ÷ 寄附額」が30%以下という決まりです"
+        "(地方税法第37条の2第2項・第314条の7第2項)。送料や手数料は入りません。",
+        "furusato.check_gift_rules(gifts) が、返礼品ごとに3割ルールに違反しているかどうかの列"
+        "(breaks_30_rule)を付けます。",
         "違反した行の gift_id 列を、行番号を振り直して表にします: "
         'checked.loc[checked["breaks_30_rule"], ["gift_id"]].reset_index(drop=True)',
     ),
     misconceptions=(
         Misconception(
-            "fifty_rule",
-            lambda ds: _gift_ids(ds, "50"),
-            "5割ルール(経費の合計)に違反した返礼品が含まれています。3割ルールは調達費だけで判定します"
-            "(breaks_30_rule)。5割ルールだけに違反しているものは除きましょう。",
-            label="5割ルールの違反(またはどちらかの違反)を答えた",
+            "per_gift_50",
+            lambda ds: _gift_ids(ds, "per_gift_50"),
+            "経費の合計が寄附額の5割を超える返礼品も含まれています。5割ルールは返礼品1品ごとではなく、"
+            "年度の経費の合計を寄附の合計と比べる決まりなので、1品が5割を超えていても、それだけでは"
+            "違反ではありません。3割ルールの違反(breaks_30_rule)だけを答えましょう。",
+            label="5割ルールを返礼品1品ずつに当てはめた",
         ),
         Misconception(
             "shipping_in_30",
             lambda ds: _gift_ids(ds, "shipping"),
             "調達費に送料を足して3割と比べています。3割ルールは返礼品そのものの調達費だけで判定し、"
-            "送料は手数料・事務費とともに5割ルールの経費に入ります。",
+            "送料は手数料・事務費とともに5割ルールの経費(年度の合計)に入ります。",
             label="送料も調達費に含めた",
         ),
         Misconception(
             "all_costs_30",
             lambda ds: _gift_ids(ds, "all_costs"),
             "経費の合計を3割と比べています。3割の上限は返礼品の調達費だけにかかり、"
-            "経費の合計には5割の上限がかかります。",
+            "経費の合計には、年度の合計で5割の上限がかかります。",
             label="経費の合計を3割と比べた",
         ),
     ),
 )
 
 
-# --- q4: a full-deduction limit by the formula ------------------------------------------------
+# --- q4: the latest year's solicitation cost ratio (the 50% rule) -----------------------------
+
+
+def _latest_donations(ds: Dataset) -> pd.DataFrame:
+    """Donations of the latest fiscal year, with the costs of their gifts."""
+    dn = ds.furusato_donations
+    latest = dn[dn["fiscal_year"] == dn["fiscal_year"].max()]
+    return latest.merge(furusato.check_gift_rules(ds.furusato_gifts), on="gift_id", how="left")
+
+
+def _cost_ratio(ds: Dataset, how: str) -> float:
+    """The latest year's cost ratio in %, right (``totals``) or with a known mistake."""
+    if how == "totals":
+        yearly = furusato.solicitation_costs_by_year(ds.furusato_donations, ds.furusato_gifts)
+        return float(yearly["cost_ratio"].iloc[-1] * 100)
+    if how == "worst_gift":  # one gift at a time: the highest cost share of a listed gift
+        gifts = furusato.check_gift_rules(ds.furusato_gifts)
+        year = ds.furusato_donations["fiscal_year"].max()
+        listed = gifts[(gifts["listed_from"] <= year) & (gifts["listed_to"] >= year)]
+        return float(listed["total_cost_ratio"].max() * 100)
+    rows = _latest_donations(ds)
+    received = rows["amount"].sum()
+    if how == "gift_average":  # the gifts' own cost shares averaged, each gift once
+        return float(rows.drop_duplicates("gift_id")["total_cost_ratio"].mean() * 100)
+    if how == "no_multiples":  # one gift's costs per donation, whatever its amount
+        return float(rows[list(furusato.COST_COLUMNS)].sum(axis=1).sum() / received * 100)
+    if how == "procurement_only":
+        units = rows["amount"] / rows["donation_amount"]
+        return float((units * rows["procurement_cost"]).sum() / received * 100)
+    raise ValueError(how)
+
+
+Q4 = Question(
+    id="q4",
+    points=10,
+    kind="number",
+    prompt=(
+        "最新年度(2024年度)に区が受け入れた寄附の合計に対する、募集にかかった経費の合計の割合"
+        "(経費率)は何%ですか。経費は、寄附1件ごとに、選ばれた返礼品の調達費・送料・ポータル手数料・"
+        "事務費を足したものとします(寄附額が必要寄附額の2倍・3倍のときは、返礼品を二つ・三つ送るので"
+        "経費も2倍・3倍)。小数第1位まで答えてください。"
+    ),
+    concept="5割ルールは返礼品1品ごとではなく、年度の経費の合計 ÷ 寄附の合計で判定する",
+    expected=lambda ds: _cost_ratio(ds, "totals"),
+    atol=0.05,
+    hints=(
+        "5割ルールは、年度の経費の合計を、その年度に受け入れた寄附の合計で割って判定します。"
+        "返礼品1品ずつの割合ではありません。",
+        "furusato_donations の最新年度の行に furusato_gifts を gift_id で結合し、"
+        "寄附1件ごとの経費(四つの経費の合計 × 寄附額 ÷ 必要寄附額)を求めて合計します。",
+        "furusato.solicitation_costs_by_year(dn, gifts) が、年度ごとの受入額・経費・経費率"
+        "(cost_ratio)を計算します。最新年度の cost_ratio に100を掛けます。",
+    ),
+    misconceptions=(
+        Misconception(
+            "worst_gift",
+            lambda ds: _cost_ratio(ds, "worst_gift"),
+            "経費率が最も高い返礼品1品の割合になっています。5割ルールは1品ずつ判定するのではなく、"
+            "年度の経費の合計を寄附の合計で割って判定します。寄附1件ごとの経費を足し合わせましょう。",
+            label="返礼品を1品ずつ判定した(最も経費率の高い返礼品の値)",
+        ),
+        Misconception(
+            "gift_average",
+            lambda ds: _cost_ratio(ds, "gift_average"),
+            "返礼品ごとの経費率を平均しています。これでは、よく選ばれた返礼品も1件しか選ばれなかった"
+            "返礼品も同じ重みになります。寄附1件ごとの経費を合計し、寄附の合計で割りましょう。",
+            label="返礼品ごとの経費率を平均した",
+        ),
+        Misconception(
+            "no_multiples",
+            lambda ds: _cost_ratio(ds, "no_multiples"),
+            "寄附額が必要寄附額の2倍・3倍の寄附でも、経費を返礼品一つ分で数えています。"
+            "経費に 寄附額 ÷ 必要寄附額 を掛けましょう。",
+            label="2倍・3倍の寄附の経費を一つ分で数えた",
+        ),
+        Misconception(
+            "procurement_only",
+            lambda ds: _cost_ratio(ds, "procurement_only"),
+            "調達費だけで計算しています。5割ルールの経費には、送料・ポータル手数料・事務費も入ります。",
+            label="調達費だけで計算した",
+        ),
+        Misconception(
+            "fraction",
+            lambda ds: _cost_ratio(ds, "totals") / 100,
+            "0〜1の割合になっています。%で答えるには100を掛けます。",
+            label="%にしていない(0〜1の割合)",
+        ),
+    ),
+)
+
+
+# --- q5: a full-deduction limit by the formula ------------------------------------------------
 
 
 def _limit(salary: int, how: str) -> float:
     """The limit of a single salary earner, right (``formula``) or with a known mistake."""
     a = tax.assess(INCOME_YEAR, salary_revenue=salary, social_insurance=round(salary * 0.15))
     levy = float(np.asarray(a.income_levy).reshape(-1)[0])
-    taxable = np.asarray(a.income_tax_taxable).reshape(-1)[0]
-    rate = float(np.asarray(furusato.special_rate(taxable, INCOME_YEAR)).reshape(-1)[0])
+    base = np.asarray(a.special_base).reshape(-1)[0]
+    rate = float(np.asarray(furusato.special_rate(base, INCOME_YEAR)).reshape(-1)[0])
     surtax = 1 + tax.RECONSTRUCTION_SURTAX
     if how == "formula":
         return float(np.floor(levy * 0.20 / (0.90 - rate * surtax)) + furusato.SELF_BURDEN)
@@ -324,20 +420,20 @@ def _limit(salary: int, how: str) -> float:
     raise ValueError(how)
 
 
-Q4 = Question(
-    id="q4",
+Q5 = Question(
+    id="q5",
     points=15,
     kind="number",
     prompt=(
         "2023年に給与収入が800万円だった独身(または共働き)の人が、自己負担2,000円だけで"
         "ふるさと納税できる寄附額の上限(控除上限額)は何円ですか。問題のセルで求めた所得割額 levy と"
-        "所得税の限界税率 rate を使い、式で計算してください(円未満は切り捨て)。"
+        "特例分の割合を決める税率 rate を使い、式で計算してください(円未満は切り捨て)。"
     ),
-    concept="控除上限額 = 所得割額×20% ÷(90% − 限界税率×1.021)+ 2,000円",
+    concept="控除上限額 = 所得割額×20% ÷(90% − 税率×1.021)+ 2,000円",
     expected=lambda ds: _limit(SALARY, "formula"),
     atol=1,
     hints=(
-        "住民税の特例分は所得割額の20%が上限です。特例分の割合は(90% − 限界税率×1.021)です。",
+        "住民税の特例分は所得割額の20%が上限です。特例分の割合は(90% − 税率×1.021)です。",
         "上限まで寄附すると、特例分 =(寄附額 − 2,000円)×(90% − rate×1.021)= levy×20% になります。"
         "これを寄附額について解きます。",
         "levy * 0.2 / (0.9 - rate * 1.021) + 2000 を計算し、int() で円未満を切り捨てます。",
@@ -360,8 +456,8 @@ Q4 = Question(
         Misconception(
             "no_surtax",
             lambda ds: _limit(SALARY, "no_surtax"),
-            "限界税率に1.021を掛けていません。所得税には復興特別所得税(2.1%)がかかるので、"
-            "特例分の割合は 90% − 限界税率×1.021 です。",
+            "税率に1.021を掛けていません。所得税には復興特別所得税(2.1%)がかかるので、"
+            "特例分の割合は 90% − 税率×1.021 です。",
             label="復興特別所得税(×1.021)を忘れた",
         ),
         Misconception(
@@ -375,17 +471,17 @@ Q4 = Question(
 )
 
 
-# --- q5: a chart choice -----------------------------------------------------------------------
+# --- q6: a chart choice -----------------------------------------------------------------------
 
-Q5 = Question(
-    id="q5",
+Q6 = Question(
+    id="q6",
     points=10,
     kind="chart",
     prompt=(
         "2015〜2024年度の「区の減収額」と「区が受け入れた寄附額」の推移を1枚のグラフで"
         "比べるには、どのグラフが合っていますか。"
     ),
-    concept="年度を追った変化(推移)は折れ線グラフで、2つの系列を並べて比べる",
+    concept="年度を追った変化(推移)は折れ線グラフで、二つの系列を並べて比べる",
     expected=lambda ds: "折れ線グラフ",
     hints=(
         "見たいのは、10年間の「変化の向きと大きさ」です。",
@@ -401,7 +497,7 @@ Q5 = Question(
         Misconception(
             "stacked",
             lambda ds: "積み上げ棒グラフ",
-            "積み上げると、減収額と受入額を足した高さができますが、この2つは1つの全体の内訳ではないので、"
+            "積み上げると、減収額と受入額を足した高さができますが、この二つは一つの全体の内訳ではないので、"
             "足した値に意味がありません。2本の線で並べて比べましょう。",
             label="積み上げ棒グラフを選んだ",
         ),
@@ -409,7 +505,7 @@ Q5 = Question(
 )
 
 
-# --- q6: a scenario for richer gifts ----------------------------------------------------------
+# --- q7: a scenario for richer gifts ----------------------------------------------------------
 
 
 def _received(ds: Dataset, *, all_years: bool = False) -> float:
@@ -419,16 +515,16 @@ def _received(ds: Dataset, *, all_years: bool = False) -> float:
     return float(dn.loc[dn["fiscal_year"] == dn["fiscal_year"].max(), "amount"].sum())
 
 
-Q6 = Question(
-    id="q6",
+Q7 = Question(
+    id="q7",
     points=15,
     kind="number",
     prompt=(
-        "返礼品を充実させた結果、最新年度(2024年度)の受入額が20%増え、経費の合計"
-        "(調達費・送料・ポータル手数料・事務費)がルールの上限の寄附額の50%になったとします。"
+        "返礼品を充実させた結果、最新年度(2024年度)の受入額が20%増え、その年度の経費の合計"
+        "(調達費・送料・ポータル手数料・事務費)が5割ルールの上限である受入額の50%になったとします。"
         "区の手元に残る額(受入額 − 経費)は何円ですか。"
     ),
-    concept="寄附の受入額から経費を引いた額が区の収入。経費は5割ルールの上限で見積もる",
+    concept="寄附の受入額から経費を引いた額が区の収入。年度の経費を5割ルールの上限で見積もる",
     expected=lambda ds: _received(ds) * (1 + GROWTH) * (1 - furusato.TOTAL_COST_LIMIT),
     atol=1,
     hints=(
@@ -453,8 +549,8 @@ Q6 = Question(
         Misconception(
             "procurement_only",
             lambda ds: _received(ds) * (1 + GROWTH) * (1 - furusato.PROCUREMENT_LIMIT),
-            "経費を30%で計算しています。30%は返礼品の調達費だけの上限で、送料・手数料・事務費を含めた"
-            "経費の合計の上限は50%です。",
+            "経費を30%で計算しています。30%は返礼品1品ごとの調達費の上限です。送料・手数料・事務費を"
+            "含めた年度の経費の合計の上限は、受入額の50%です。",
             label="経費を3割(調達費の上限)で計算した",
         ),
         Misconception(
@@ -469,14 +565,14 @@ Q6 = Question(
 )
 
 
-# --- q7: free text ----------------------------------------------------------------------------
+# --- q8: free text ----------------------------------------------------------------------------
 
-Q7 = Question(
-    id="q7",
-    points=15,
+Q8 = Question(
+    id="q8",
+    points=10,
     kind="text",
     prompt=(
-        "「返礼品を充実させる」案を判断するために、このデータにはまだないが必要なデータを2つ以上挙げ、"
+        "「返礼品を充実させる」案を判断するために、このデータにはまだないが必要なデータを二つ以上挙げ、"
         "それぞれ何を確かめるために必要かを書いてください。"
     ),
     concept="案の判断に必要なデータを、ロジックモデルの段階(投入・活動・結果・成果)に沿って考える",
@@ -491,8 +587,8 @@ Q7 = Question(
 
 EXERCISE = Exercise(
     id="06",
-    title="ケース: ふるさと納税の返礼品を充実させる案をデータで考える",
+    title="ふるさと納税の返礼品を充実させる案をデータで考える",
     notebook="06_case_furusato.ipynb",
     data=DatasetConfig(profile="urban-ward", scale=0.05),
-    questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7),
+    questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8),
 )
