@@ -16,6 +16,13 @@ a learner's own top-to-bottom run. When the time budget runs out the kernel is i
 and stopped. The result (which cells failed and how, whether time ran out, whether the kernel
 died and with which code) is written as JSON; the answers themselves are read by the grader
 from the answers file that ``check`` appends to.
+
+Inside the grading sandbox (``sandbox.py``; the job says ``"sandboxed": true``) the runner
+first copies the files the job lists (the notebook into its working folder, matplotlib's font
+list into the private home) and sets ``RLIMIT_FSIZE``. Its watchdog then counts every process
+of the sandbox's own process namespace, not only the kernel's group, and kills them all when
+their memory passes the limit or their number passes ``max_processes`` (a fork storm). The
+result is written in place, because the sandbox sees that one file bound, not its folder.
 """
 
 from __future__ import annotations
@@ -66,28 +73,90 @@ def group_rss(pgid: int) -> int | None:
     return total
 
 
-class _Watchdog(threading.Thread):
-    """Kills the kernel's process group when its resident memory passes the limit."""
+def _namespace_others() -> list[psutil.Process]:
+    """Every process of the sandbox's namespace but its init (pid 1) and this runner."""
+    spared = {1, os.getpid()}
+    return [p for p in psutil.process_iter() if p.pid not in spared]
 
-    def __init__(self, pgid: int, limit: int) -> None:
+
+def _own_pid_namespace() -> bool:
+    """True only inside bubblewrap's process namespace (bwrap is pid 1, our parent)."""
+    try:
+        return os.getppid() == 1 and psutil.Process(1).name() == "bwrap"
+    except psutil.Error:
+        return False
+
+
+def namespace_usage() -> tuple[int, int]:
+    """Resident bytes and number of the namespace's processes (see _namespace_others)."""
+    total = count = 0
+    for process in _namespace_others():
+        try:
+            total += process.memory_info().rss
+            count += 1
+        except psutil.Error:
+            continue
+    return total, count
+
+
+def _kill_namespace() -> None:
+    """Kill every other process of the namespace; repeat while a storm still forks."""
+    for _ in range(100):
+        others = _namespace_others()
+        if not others:
+            return
+        for process in others:
+            try:
+                process.kill()
+            except psutil.Error:
+                continue
+        time.sleep(0.01)
+
+
+class _Watchdog(threading.Thread):
+    """Kills the kernel's process group when its resident memory passes the limit.
+
+    With ``whole_namespace`` (only inside the sandbox's own process namespace) it counts
+    and kills every process of the namespace instead, and also stops them when there are
+    more than ``max_processes``.
+    """
+
+    def __init__(
+        self, pgid: int, limit: int, *, whole_namespace: bool = False, max_processes: int = 0
+    ) -> None:
         super().__init__(daemon=True)
         self.pgid, self.limit = pgid, limit
+        self.whole_namespace = whole_namespace and _own_pid_namespace()
+        self.max_processes = max_processes
         self.exceeded = False
+        self.too_many = False
         self.peak = 0
         self.stopped = threading.Event()
 
+    def _usage(self) -> tuple[int | None, int]:
+        if self.whole_namespace:
+            return namespace_usage()
+        return group_rss(self.pgid), 0
+
+    def _kill(self) -> None:
+        if self.whole_namespace:
+            _kill_namespace()
+            return
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except OSError:
+            pass
+
     def run(self) -> None:
         while not self.stopped.wait(0.1):
-            rss = group_rss(self.pgid)
+            rss, count = self._usage()
             if rss is None:
                 return
             self.peak = max(self.peak, rss)
-            if rss > self.limit:
-                self.exceeded = True
-                try:
-                    os.killpg(self.pgid, signal.SIGKILL)
-                except OSError:
-                    pass
+            self.too_many = bool(self.max_processes) and count + 1 > self.max_processes
+            if (self.limit > 0 and rss > self.limit) or self.too_many:
+                self.exceeded = not self.too_many
+                self._kill()
                 return
 
 
@@ -136,8 +205,14 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             if job.get("pid_file"):
                 with open(job["pid_file"], "w") as handle:
                     handle.write(str(process.pid))
-            if int(job["memory"]) > 0:
-                watchdog = _Watchdog(process.pid, int(job["memory"]))
+            sandboxed = bool(job.get("sandboxed"))
+            if int(job["memory"]) > 0 or sandboxed:
+                watchdog = _Watchdog(
+                    process.pid,
+                    int(job["memory"]),
+                    whole_namespace=sandboxed,
+                    max_processes=int(job.get("max_processes", 0)),
+                )
                 watchdog.start()
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
@@ -161,6 +236,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             watchdog.stopped.set()
             result["memory_exceeded"] = watchdog.exceeded
             result["peak_rss_mib"] = round(watchdog.peak / 1024**2)
+            if watchdog.too_many:
+                result["too_many_processes"] = watchdog.max_processes
+                _kill_namespace()
         if process is not None:
             if result["timed_out"] and process.poll() is None:
                 try:
@@ -177,13 +255,32 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _prepare_sandbox(job: dict[str, Any]) -> None:
+    """Inside the sandbox: copy the job's files into place, cap the size of files."""
+    import resource
+    import shutil
+
+    for source, target in job.get("copy", []):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(source, target)
+    size = int(job.get("file_bytes", 0))
+    if size > 0:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as handle:
         job = json.load(handle)
     try:
+        if job.get("sandboxed"):
+            _prepare_sandbox(job)
         result = run(job)
     except Exception as exc:  # reported to the grader, which makes it a row
         result = {"runner_error": f"{type(exc).__name__}: {exc}"[:500]}
+    if job.get("sandboxed"):  # only the file itself is bound: no rename beside it
+        with open(job["result"], "w", encoding="utf-8") as handle:
+            json.dump(result, handle, ensure_ascii=False)
+        return 0
     # Not ebpmkit._atomic: importing ebpmkit here would run its __init__ (matplotlib, style)
     # in every runner. The file lives in the job's throwaway folder and is read only after
     # this process has ended, so the rename alone is enough: never half a JSON file.
