@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ebpmkit.errors import EbpmkitError
+from ebpmkit.messages import message
 
 __all__ = ["main"]
 
@@ -40,8 +41,42 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _install_lab_settings(prefix: Path | None = None) -> Path | None:
+    """Install the curriculum's JupyterLab settings into an environment that lacks them.
+
+    ``make`` copies ebpmkit/jupyterlab/overrides.json into the environment; an environment set
+    up with pip alone (a Windows office PC) gets it here, on the first ``ebpmkit lab``, so its
+    menus are in Japanese and nothing is fetched from the internet there too. Settings that an
+    administrator already put in place are left as they are.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written, or None when the environment already had one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> prefix = Path(tempfile.mkdtemp())
+    >>> _install_lab_settings(prefix).name, _install_lab_settings(prefix)
+    ('overrides.json', None)
+    """
+    from ebpmkit._atomic import write_bytes_atomic
+
+    target = (
+        Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    )
+    if target.exists():
+        return None
+    shipped = Path(__file__).resolve().parent / "jupyterlab" / "overrides.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(target, shipped.read_bytes(), mode=0o644)
+    return target
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     root = _repo_root()
+    _install_lab_settings()
     cmd = [
         sys.executable,
         "-m",
@@ -87,6 +122,15 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         memory=args.memory,
         progress=not args.quiet,
+        sandbox=not args.no_sandbox,
+    )
+
+
+def _cmd_workshop(args: argparse.Namespace) -> int:
+    from ebpmkit import workshop
+
+    return workshop.serve(
+        workshop.workshop_folder(_repo_root()), port=args.port, open_browser=not args.no_browser
     )
 
 
@@ -104,13 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser(
         "generate", help="generate a synthetic municipality (into the cache or --out)"
     )
+    # Without --profile/--seed the class's settings apply ($EBPMKIT_PROFILE, $EBPMKIT_SEED),
+    # so a trainer who set them once generates the same municipality the lessons load.
     gen.add_argument(
         "--profile",
-        default="urban-ward",
-        help="built-in profile name or a .toml file (default: urban-ward)",
+        default=None,
+        help="built-in profile name or a .toml file (default: $EBPMKIT_PROFILE, else urban-ward)",
     )
     gen.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+        "--seed",
+        type=int,
+        default=None,
+        help=f"random seed (default: $EBPMKIT_SEED, else {DEFAULT_SEED})",
     )
     gen.add_argument(
         "--scale", type=float, default=1.0, help="share of the population, in (0, 2] (default: 1.0)"
@@ -178,7 +227,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory limit per kernel, MiB of resident memory (default: 3072)",
     )
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
+    grd.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run submissions WITHOUT the bubblewrap sandbox, with your own permissions "
+        "(the report says so)",
+    )
     grd.set_defaults(func=_cmd_grade)
+
+    wks = sub.add_parser(
+        "workshop",
+        help="start the managers' workshop (Voila, no code visible) on 127.0.0.1, offline",
+    )
+    wks.add_argument("--port", type=int, default=8866, help="port to listen on (default: 8866)")
+    wks.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    wks.set_defaults(func=_cmd_workshop)
     return parser
 
 
@@ -188,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     # `ebpmkit lab --port 9999 ...` passes options it does not know on to JupyterLab.
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        parser.error(message("cli.unknown_arguments", arguments=" ".join(extra)))
     args.jupyter_args = extra
     if args.command is None:
         parser.print_help()
@@ -199,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ebpmkit {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("中断しました / interrupted", file=sys.stderr)
+        print(message("cli.interrupted"), file=sys.stderr)
         return 130
 
 

@@ -7,6 +7,8 @@ holds every table, the identifying layer included; the variant decides what a le
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,14 +18,101 @@ from tqdm.auto import tqdm
 
 from ebpmkit import anonymize, cache
 from ebpmkit.errors import CacheError, ParameterError, check_choice
+from ebpmkit.messages import Message, message
 from ebpmkit.synth import DOMAINS, check_scale, check_seed, generate_tables, validate_profile
 from ebpmkit.synth.dictionary import SYNTHETIC_NOTE, dictionary_frame
-from ebpmkit.synth.profile import Profile, load_profile
+from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
-__all__ = ["DEFAULT_SEED", "VARIANTS", "Dataset", "generate", "load"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "DEFAULT_SEED",
+    "PROFILE_ENV",
+    "SEED_ENV",
+    "VARIANTS",
+    "Dataset",
+    "class_profile",
+    "class_seed",
+    "generate",
+    "load",
+]
 
+DEFAULT_PROFILE = "urban-ward"
 DEFAULT_SEED = 20250401
 VARIANTS = ("anonymized", "raw")
+# The class's municipality: a hub sets these in every learner's environment, so that each
+# lesson's load() and each exercise's start() use the trainer's profile and seed.
+PROFILE_ENV = "EBPMKIT_PROFILE"
+SEED_ENV = "EBPMKIT_SEED"
+
+
+def class_profile(environ: Mapping[str, str] | None = None) -> str | Path:
+    """The class's profile: ``$EBPMKIT_PROFILE`` if set, else ``"urban-ward"``.
+
+    The variable holds a built-in profile name or the path of a profile ``.toml`` file.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variable (default ``os.environ``).
+
+    Raises
+    ------
+    ParameterError
+        When the variable names neither (the Japanese message lists the built-in names).
+
+    Examples
+    --------
+    >>> class_profile({"EBPMKIT_PROFILE": "town"})
+    'town'
+    >>> class_profile({})
+    'urban-ward'
+    """
+    value = (os.environ if environ is None else environ).get(PROFILE_ENV, "").strip()
+    if not value:
+        return DEFAULT_PROFILE
+    names = builtin_profiles()
+    if value in names:
+        return value
+    path = Path(value).expanduser()
+    if path.suffix == ".toml" and path.is_file():
+        return path
+    raise ParameterError(
+        message(
+            "dataset.env_profile", variable=PROFILE_ENV, got=repr(value), names=", ".join(names)
+        )
+    )
+
+
+def class_seed(environ: Mapping[str, str] | None = None) -> int:
+    """The class's seed: ``$EBPMKIT_SEED`` if set, else :data:`DEFAULT_SEED`.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variable (default ``os.environ``).
+
+    Raises
+    ------
+    ParameterError
+        When the variable is not a non-negative whole number.
+
+    Examples
+    --------
+    >>> class_seed({"EBPMKIT_SEED": "7"})
+    7
+    >>> class_seed({}) == DEFAULT_SEED
+    True
+    """
+    value = (os.environ if environ is None else environ).get(SEED_ENV, "").strip()
+    if not value:
+        return DEFAULT_SEED
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise ParameterError(message("dataset.env_seed", variable=SEED_ENV, got=repr(value)))
+    return seed
 
 
 @dataclass
@@ -51,10 +140,7 @@ class Dataset:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
-        raise AttributeError(
-            f"テーブル '{name}' はありません。使えるテーブル: {', '.join(tables)}\n"
-            f"There is no table '{name}'. The dataset has these tables: {', '.join(tables)}"
-        )
+        raise AttributeError(message("dataset.no_table", name=name, tables=", ".join(tables)))
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.tables))
@@ -157,16 +243,14 @@ def _check_tables(tables: list[str] | tuple[str, ...] | None, variant: str) -> l
     )
     unknown = [t for t in tables if t not in available]
     if unknown:
-        extra = (
-            " 氏名などの識別情報は variant='raw' でだけ読み込めます。"
-            if any(t in known for t in unknown)
-            else ""
-        )
+        note = message("dataset.raw_only") if any(t in known for t in unknown) else ""
         raise ParameterError(
-            f"引数 'tables' に使えないテーブル名があります: {', '.join(map(repr, unknown))}。{extra}"
-            f"使えるテーブル: {', '.join(available)}\n"
-            f"The 'tables' parameter names tables that are not available: {', '.join(map(repr, unknown))}. "
-            f"Available tables: {', '.join(available)}"
+            message(
+                "dataset.unknown_tables",
+                unknown=", ".join(map(repr, unknown)),
+                note=note,
+                available=", ".join(available),
+            )
         )
     return list(tables)
 
@@ -200,13 +284,31 @@ def _meta(
     }
 
 
+def _not_in_shared_folder(profile: Profile, seed: int, scale: float, folder: Path) -> CacheError:
+    """The error for a dataset missing from a folder this user cannot write (a hub's share).
+
+    It names the command that makes the dataset, for the learner to pass on to the trainer.
+    """
+    name = profile.name if profile.origin.startswith("built-in") else profile.origin
+    command = f"ebpmkit generate --profile {name} --seed {seed} --scale {scale:g}"
+    return CacheError(
+        message("dataset.shared_missing", folder=folder.parent, command=command, profile=name)
+    )
+
+
 def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) -> Path:
     folder = cache.dataset_folder(profile.name, profile.digest, seed, scale)
     if folder.exists():
         manifest, reason = cache.verify_folder(folder)
         if manifest is not None:
             return folder
+        if not cache.writable(folder.parent):
+            raise _not_in_shared_folder(profile, seed, scale, folder) from None
         cache.discard(folder, reason)
+    # A learner on a hub reads the trainer's folder but cannot write it: say so before
+    # spending minutes on a generation that could not be saved.
+    if not cache.writable(folder.parent):
+        raise _not_in_shared_folder(profile, seed, scale, folder) from None
     tables, truth = _build(profile, seed, scale, progress)
     tables, report = _with_overlays(tables, seed)
     # Another process (a second kernel on the same hub) may have published the same dataset
@@ -220,8 +322,8 @@ def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) ->
 
 
 def load(
-    profile: str | Path = "urban-ward",
-    seed: int = DEFAULT_SEED,
+    profile: str | Path | None = None,
+    seed: int | None = None,
     scale: float = 1.0,
     variant: str = "anonymized",
     *,
@@ -232,10 +334,12 @@ def load(
 
     Parameters
     ----------
-    profile : str or Path
-        ``"urban-ward"`` (default), ``"regional-city"``, ``"town"`` or a profile ``.toml`` file.
-    seed : int
-        Random seed; the same profile, seed and scale always give the same data.
+    profile : str or Path, optional
+        ``"urban-ward"``, ``"regional-city"``, ``"town"`` or a profile ``.toml`` file. Without
+        it, the class's profile: ``$EBPMKIT_PROFILE`` if set, else ``"urban-ward"``.
+    seed : int, optional
+        Random seed; the same profile, seed and scale always give the same data. Without it,
+        the class's seed: ``$EBPMKIT_SEED`` if set, else :data:`DEFAULT_SEED`.
     scale : float
         Share of the profile's population to simulate, in (0, 2]; 0.05 is a light training set.
     variant : {"anonymized", "raw"}
@@ -263,8 +367,8 @@ def load(
     >>> ds.resident_years.groupby("fiscal_year").size()  # doctest: +SKIP
     """
     variant = check_choice("variant", variant, VARIANTS)
-    prof = load_profile(profile)
-    seed = check_seed(seed)
+    prof = load_profile(class_profile() if profile is None else profile)
+    seed = check_seed(class_seed() if seed is None else seed)
     scale = check_scale(scale)
     validate_profile(prof)
     wanted = _check_tables(tables, variant)
@@ -273,7 +377,8 @@ def load(
         frames, truth = cache.read_dataset(folder, _table_names(folder, variant, wanted))
     except (OSError, ValueError, KeyError, CacheError) as exc:
         # The folder changed or broke between verification and reading: rebuild once.
-        cache.discard(folder, str(exc))
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        cache.discard(folder, reason)
         folder = _ensure_cached(prof, seed, scale, progress)
         frames, truth = cache.read_dataset(folder, _table_names(folder, variant, wanted))
     tables = _split_variant(frames, variant)
@@ -283,8 +388,8 @@ def load(
 
 
 def generate(
-    profile: str | Path = "urban-ward",
-    seed: int = DEFAULT_SEED,
+    profile: str | Path | None = None,
+    seed: int | None = None,
     scale: float = 1.0,
     out: str | Path | None = None,
     formats: tuple[str, ...] | str = ("parquet",),
@@ -296,7 +401,7 @@ def generate(
     Parameters
     ----------
     profile, seed, scale
-        As for :func:`load`.
+        As for :func:`load` (without them, the class's profile and seed).
     out : str or Path, optional
         Folder to write; without it the dataset goes to the cache that :func:`load` reads.
     formats : tuple of str or str
@@ -309,21 +414,16 @@ def generate(
     if isinstance(formats, str):
         formats = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not formats:
-        raise ParameterError(
-            "引数 'format' に出力形式を1つ以上指定してください。 / Pass at least one format."
-        )
-    prof = load_profile(profile)
-    seed = check_seed(seed)
+        raise ParameterError(message("dataset.no_format", formats=", ".join(cache.FORMATS)))
+    prof = load_profile(class_profile() if profile is None else profile)
+    seed = check_seed(class_seed() if seed is None else seed)
     scale = check_scale(scale)
     validate_profile(prof)
     for fmt in formats:
-        check_choice("format", fmt, cache.FORMATS)
+        check_choice("formats", fmt, cache.FORMATS)
     if out is None:
         if "parquet" not in formats:
-            raise ParameterError(
-                "キャッシュには parquet 形式が必要です。CSV だけが必要なら out を指定してください。\n"
-                "The cache needs parquet; pass 'out' to write CSV only."
-            )
+            raise ParameterError(message("dataset.cache_needs_parquet"))
         folder = cache.dataset_folder(prof.name, prof.digest, seed, scale)
         tables, truth = _build(prof, seed, scale, progress)
         tables, report = _with_overlays(tables, seed)

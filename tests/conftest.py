@@ -16,13 +16,18 @@ matplotlib.use("Agg")
 def _isolated_data_dir(tmp_path_factory):
     """Every test session writes generated data to its own temporary folder."""
     folder = tmp_path_factory.mktemp("ebpmkit-data")
-    old = os.environ.get("EBPMKIT_DATA_DIR")
+    # A class's settings in the developer's shell must not change what the tests generate.
+    saved = {
+        name: os.environ.pop(name, None)
+        for name in ("EBPMKIT_DATA_DIR", "EBPMKIT_PROFILE", "EBPMKIT_SEED")
+    }
     os.environ["EBPMKIT_DATA_DIR"] = str(folder)
     yield folder
-    if old is None:
-        os.environ.pop("EBPMKIT_DATA_DIR", None)
-    else:
-        os.environ["EBPMKIT_DATA_DIR"] = old
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @functools.cache

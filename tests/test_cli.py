@@ -2,7 +2,9 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
+import ebpmkit
 from ebpmkit.cli import main
 
 
@@ -90,3 +92,17 @@ def test_unknown_option_of_other_commands_is_refused(capsys):
     except SystemExit as exc:
         assert exc.code == 2
     assert "--colour" in capsys.readouterr().err
+
+
+def test_lab_installs_the_japanese_settings_once_and_keeps_an_admins(tmp_path):
+    # A pip-only environment gets the settings make would copy; an existing file is not replaced.
+    from ebpmkit.cli import _install_lab_settings
+
+    shipped = Path(ebpmkit.__file__).parent / "jupyterlab" / "overrides.json"
+    written = _install_lab_settings(tmp_path / "fresh")
+    assert written is not None and written.read_bytes() == shipped.read_bytes()
+    admin = tmp_path / "admin" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    admin.parent.mkdir(parents=True)
+    admin.write_text("{}", encoding="utf-8")
+    assert _install_lab_settings(tmp_path / "admin") is None
+    assert admin.read_text(encoding="utf-8") == "{}"

@@ -233,7 +233,7 @@ def test_cache_from_another_generator_version_is_rebuilt_not_read(fresh_data_dir
         "sha256": cache._sha256(districts),
     }
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    assert cache.verify_folder(folder)[1] == "古いバージョンの生成器で作られたデータです"
+    assert cache.verify_folder(folder)[1].ja == "古いバージョンの生成器で作られたデータです"
     with pytest.warns(RuntimeWarning, match="古いバージョン"):
         again = ebpmkit.load(**SMALL)
     assert len(again.districts) == len(first.districts)

@@ -66,6 +66,9 @@ from ebpmkit.grading.questions import (
     get_exercise,
 )
 from ebpmkit.grading.results import STATUSES, GradeResult, Submission
+from ebpmkit.grading.sandbox import confine
+from ebpmkit.grading.sandbox import require as require_sandbox
+from ebpmkit.messages import message
 
 __all__ = [
     "STATUSES",
@@ -90,12 +93,38 @@ def _unescape(name: str) -> str:
     return re.sub(r"-([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), name)
 
 
+def _identity(path: Path, root: Path | None) -> tuple[str, bool]:
+    """The learner's name and whether it came from a folder (True) or the file name (False)."""
+    parts = path.parts
+    for part in parts[:-1]:
+        if part.startswith("jupyter-") and len(part) > len("jupyter-"):
+            return _unescape(part[len("jupyter-") :]), True
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            rel = path.relative_to(root).parts
+            if len(rel) > 1:
+                return _unescape(rel[0].removeprefix("jupyter-")), True
+    stem = path.name.split(".")[0]
+    for ex_id in exercise_ids():
+        base = Path(get_exercise(ex_id).notebook).stem
+        if base in stem:
+            rest = stem.replace(base, "").strip("_-. ")
+            if rest:
+                return rest, False
+    absolute = path.absolute().parts
+    if len(absolute) > 3 and absolute[1] == "home":
+        return absolute[2], True
+    return stem, False
+
+
 def learner_of(path: Path, root: Path | None = None) -> str:
     """Who handed this file in, from its path or its name.
 
     In order: a ``jupyter-<name>`` folder (a JupyterHub home); the first folder below the
     folder given on the command line (``submissions/<name>/...``); the file name minus the
     exercise's file name (``00_practice_<name>.ipynb``); ``/home/<name>/...``; the file name.
+    :func:`find_submissions` then tells apart files that would share a name taken from the
+    file name, by the first folder in which their paths differ.
 
     Examples
     --------
@@ -104,40 +133,49 @@ def learner_of(path: Path, root: Path | None = None) -> str:
     >>> learner_of(Path("/home/sato/exercises/00_practice.ipynb"))
     'sato'
     """
-    parts = path.parts
-    for part in parts[:-1]:
-        if part.startswith("jupyter-") and len(part) > len("jupyter-"):
-            return _unescape(part[len("jupyter-") :])
-    if root is not None:
-        with contextlib.suppress(ValueError):
-            rel = path.relative_to(root).parts
-            if len(rel) > 1:
-                return rel[0].removeprefix("jupyter-")
-    stem = path.name.split(".")[0]
-    for ex_id in exercise_ids():
-        base = Path(get_exercise(ex_id).notebook).stem
-        if base in stem:
-            rest = stem.replace(base, "").strip("_-. ")
-            if rest:
-                return rest
-    absolute = path.absolute().parts
-    if len(absolute) > 3 and absolute[1] == "home":
-        return absolute[2]
-    return stem
+    return _identity(path, root)[0]
+
+
+def _tell_apart(found: list[tuple[Submission, bool]]) -> list[Submission]:
+    """Give files whose learner name came only from the file name a name of their own.
+
+    ``ebpmkit grade /srv/homes/*/exercises/06_case_furusato.ipynb`` names every file
+    ``06_case_furusato``; one feedback page would then hold the whole class's answers. Such
+    files are named instead by the first folder in which their paths differ
+    (``/srv/homes/<name>/...``).
+    """
+    by_name: dict[str, list[int]] = {}
+    for i, (sub, from_folder) in enumerate(found):
+        if not from_folder:
+            by_name.setdefault(sub.learner, []).append(i)
+    subs = [sub for sub, _ in found]
+    for indices in by_name.values():
+        folders = [subs[i].path.absolute().parent.parts for i in indices]
+        if len(set(folders)) < 2:
+            continue
+        common = 0
+        while all(len(f) > common for f in folders) and len({f[common] for f in folders}) == 1:
+            common += 1
+        for i, parts in zip(indices, folders, strict=True):
+            if len(parts) > common:
+                name = _unescape(parts[common].removeprefix("jupyter-"))
+                subs[i] = Submission(subs[i].path, name, subs[i].given)
+    return subs
 
 
 def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
     """Every file to grade: the files given, and every file inside the folders given.
 
     Hidden files and folders and ``.ipynb_checkpoints`` are skipped; other files are kept
-    (a stray non-notebook becomes a row that says so).
+    (a stray non-notebook becomes a row that says so). Two files are never given the same
+    learner unless a folder says so (see :func:`learner_of`).
 
     Examples
     --------
     >>> find_submissions([])
     []
     """
-    found: list[Submission] = []
+    found: list[tuple[Submission, bool]] = []
     seen: set[Path] = set()
     for raw in paths:
         given = Path(raw)
@@ -152,25 +190,35 @@ def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
                     path = Path(dirpath) / name
                     if path.is_file() and path.resolve() not in seen:
                         seen.add(path.resolve())
-                        found.append(Submission(path, learner_of(path, given)))
+                        learner, solid = _identity(path, given)
+                        found.append((Submission(path, learner, given=False), solid))
         elif given.is_file():
             if given.resolve() not in seen:
                 seen.add(given.resolve())
-                found.append(Submission(given, learner_of(given)))
+                learner, solid = _identity(given, None)
+                found.append((Submission(given, learner), solid))
         else:
-            raise ParameterError(
-                f"提出物 {given} が見つかりません。\nThe submission path {given} does not exist."
-            )
-    return found
+            raise ParameterError(message("grade.no_submission", path=given))
+    return _tell_apart(found)
 
 
 # --- one submission ------------------------------------------------------------------------
 
 
 def _exercise_of(nb: nbformat.NotebookNode, path: Path) -> str | None:
+    """The exercise a notebook is for: its metadata, else its file name if it checks answers.
+
+    Lessons have the same file names as the exercises (``notebooks/06_case_furusato.ipynb``)
+    but call no ``check(...)``, so a lesson in a learner's home is never taken for one.
+    """
     declared = nb.metadata.get("ebpmkit", {}).get("exercise")
     if declared:
         return str(declared)
+    checks = any(
+        cell.cell_type == "code" and re.search(r"\bcheck\(", cell.source) for cell in nb.cells
+    )
+    if not checks:
+        return None
     for ex_id in exercise_ids():
         if Path(get_exercise(ex_id).notebook).stem in path.name:
             return ex_id
@@ -258,6 +306,8 @@ def _status_from_run(run: dict[str, Any], answered: bool) -> tuple[str, str]:
     memory = [e for e in errors if "MemoryError" in e.get("ename", "")]
     if memory:
         return "memory", where(memory[0])
+    if run.get("too_many_processes"):
+        return "crashed", f"プロセス数が上限 {run['too_many_processes']} を超えました"
     if run.get("dead"):
         code = run.get("returncode")
         if code is not None and code >= 0:
@@ -275,7 +325,13 @@ def _status_from_run(run: dict[str, Any], answered: bool) -> tuple[str, str]:
 
 
 def _execute(
-    source: Path, data: bytes, *, timeout: float, memory_mb: int, workroot: Path
+    source: Path,
+    data: bytes,
+    *,
+    timeout: float,
+    memory_mb: int,
+    workroot: Path,
+    sandbox: bool = False,
 ) -> tuple[dict[str, Any], Path]:
     """Run a copy of the notebook; return the runner's report and the answers file."""
     job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workroot))
@@ -295,10 +351,13 @@ def _execute(
         "startup_timeout": STARTUP_TIMEOUT,
     }
     job_file = job_dir / "job.json"
+    command = [sys.executable, str(RUNNER), str(job_file)]
+    if sandbox:  # the runner and its kernel inside bubblewrap (sandbox.py)
+        job, command = confine(job, job_dir, RUNNER)
     job_file.write_text(json.dumps(job), encoding="utf-8")
     with open(job_dir / "runner.log", "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(RUNNER), str(job_file)],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -344,13 +403,35 @@ def _inspect(sub: Submission, only: str | None) -> tuple[GradeResult | None, byt
         return result(None, "corrupt", reason), data, None
     ex_id = _exercise_of(nb, sub.path)
     if ex_id is None:
-        return result(None, "wrong_exercise", "どの課題のノートブックか分かりません"), data, None
+        return (
+            result(None, "wrong_exercise", "どの練習問題のノートブックか分かりません"),
+            data,
+            None,
+        )
     if only is not None and ex_id != only:
-        detail = f"課題{ex_id}のノートブックです(採点対象は課題{only})"
+        detail = f"練習問題{ex_id}のノートブックです(採点対象は練習問題{only})"
         return result(ex_id, "wrong_exercise", detail), data, ex_id
     if ex_id not in exercise_ids():
-        return result(ex_id, "wrong_exercise", f"課題{ex_id}は登録されていません"), data, ex_id
+        return result(ex_id, "wrong_exercise", f"練習問題{ex_id}は登録されていません"), data, ex_id
     return None, data, ex_id
+
+
+def _submitted(sub: Submission, done: GradeResult, exercise: str | None) -> bool:
+    """Whether a file that will not run still gets a row.
+
+    A file named on the command line always does. Inside a folder (a learner's home, a
+    collected folder), a notebook of no exercise (a lesson, a scratch notebook) does not, and
+    with ``--exercise`` only files that look like that exercise's do: its notebook in another
+    exercise's name is reported, other exercises' notebooks are left alone.
+    """
+    if sub.given:
+        return True
+    if done.status == "wrong_exercise" and done.exercise is None:
+        return False
+    if exercise is None:
+        return True
+    stem = Path(get_exercise(exercise).notebook).stem
+    return stem in sub.path.name
 
 
 def _run_and_score(
@@ -362,6 +443,7 @@ def _run_and_score(
     timeout: float,
     memory_mb: int,
     workroot: Path,
+    sandbox: bool = False,
 ) -> GradeResult:
     started = time.monotonic()
 
@@ -372,7 +454,12 @@ def _run_and_score(
     job_dir = None
     try:
         run, journal = _execute(
-            sub.path, data, timeout=timeout, memory_mb=memory_mb, workroot=workroot
+            sub.path,
+            data,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            workroot=workroot,
+            sandbox=sandbox,
         )
         job_dir = journal.parent
         if "runner_error" in run:
@@ -396,6 +483,7 @@ def grade(
     timeout: float = 120,
     memory: int = 3072,
     progress: bool = True,
+    sandbox: bool = True,
 ) -> list[GradeResult]:
     """Grade submissions and return one :class:`GradeResult` per file, in input order.
 
@@ -404,7 +492,8 @@ def grade(
     paths : sequence of str or Path
         Notebooks, or folders searched for files (see :func:`find_submissions`).
     exercise : str, optional
-        Grade only this exercise; notebooks of others become ``wrong_exercise`` rows.
+        Grade only this exercise. Other exercises' notebooks named on the command line become
+        ``wrong_exercise`` rows; inside a folder they are left out (see :func:`_submitted`).
     jobs : int
         Submissions run at the same time (each in its own kernel).
     timeout : float
@@ -413,6 +502,10 @@ def grade(
         Memory limit of one kernel (and its subprocesses), in MiB of resident memory.
     progress : bool
         Show a progress bar.
+    sandbox : bool
+        Run each submission in the grading sandbox (:mod:`ebpmkit.grading.sandbox`). When
+        none can run, grading refuses with a message that says how to install one; False
+        (``--no-sandbox``) runs learners' code with your own permissions.
 
     Examples
     --------
@@ -421,6 +514,8 @@ def grade(
     jobs = check_range("jobs", jobs, low=1, high=64, kind=int)
     timeout = check_range("timeout", timeout, low=1)
     memory = check_range("memory", memory, low=256, kind=int)
+    if sandbox:
+        require_sandbox()
     if exercise is not None:
         get_exercise(exercise)
     submissions = find_submissions(paths)
@@ -429,7 +524,8 @@ def grade(
     for i, sub in enumerate(submissions):
         done, data, ex_id = _inspect(sub, exercise)
         if done is not None:
-            results[i] = done
+            if _submitted(sub, done, exercise):
+                results[i] = done
         else:
             to_run.append((i, data, ex_id))
     # Each exercise's key is computed once, here; this also fills the data cache before any
@@ -454,6 +550,7 @@ def grade(
                 timeout=timeout,
                 memory_mb=memory,
                 workroot=Path(workroot),
+                sandbox=sandbox,
             ): i
             for i, data, ex_id in to_run
         }
@@ -475,11 +572,13 @@ def main(
     timeout: float = 120,
     memory: int = 3072,
     progress: bool = True,
+    sandbox: bool = True,
 ) -> int:
     """Grade, then write the grades CSV, feedback pages, item analysis and free-text answers.
 
     Beside ``out`` (``grades.csv``) it writes ``grades_items.csv`` and ``grades_items.png``
-    (pass rate and most common misconception per question) and ``grades_free_text.csv``;
+    (per question: pass rate over those who answered, discrimination, the
+    misconception at least two learners share) and ``grades_free_text.csv``;
     ``feedback/`` gets one Japanese HTML page per learner. Returns 0 when the run completed.
 
     Examples
@@ -491,7 +590,13 @@ def main(
 
     started = time.monotonic()
     results = grade(
-        paths, exercise=exercise, jobs=jobs, timeout=timeout, memory=memory, progress=progress
+        paths,
+        exercise=exercise,
+        jobs=jobs,
+        timeout=timeout,
+        memory=memory,
+        progress=progress,
+        sandbox=sandbox,
     )
     written = report.write_all(results, out=Path(out), feedback=Path(feedback))
     counts: dict[str, int] = {}
@@ -504,4 +609,6 @@ def main(
     )
     for path in written:
         print(f"書き出しました / written: {path}")
+    mode = message("grade.sandbox_used", mechanism=require_sandbox()) if sandbox else None
+    print(mode or message("grade.sandbox_off"))
     return 0

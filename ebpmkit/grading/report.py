@@ -13,7 +13,9 @@ True
 from __future__ import annotations
 
 import functools
+import math
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +30,9 @@ from ebpmkit.grading.questions import get_exercise
 from ebpmkit.grading.results import GradeResult
 
 __all__ = [
+    "GROUP_SHARE",
+    "ITEM_COLUMNS",
+    "KIND_LABELS",
     "feedback_html",
     "free_text_table",
     "grades_table",
@@ -94,27 +99,90 @@ def grades_table(results: Sequence[GradeResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+#: The kinds of question in the item analysis's words.
+KIND_LABELS = {
+    "number": "数値",
+    "table": "表",
+    "choice": "選択",
+    "chart": "グラフ",
+    "text": "自由記述",
+}
+#: Share of learners in each of the upper and lower groups of the discrimination index.
+GROUP_SHARE = 0.27
+#: Columns of the item analysis (``grades_items.csv``).
+ITEM_COLUMNS = [
+    "練習問題",
+    "問題",
+    "種類",
+    "考え方",
+    "配点",
+    "採点数",
+    "回答数",
+    "正解数",
+    "正解率",
+    "未回答数",
+    "識別力",
+    "思い違い数",
+    "よくある思い違い",
+    "その人数",
+]
+
+
+def _common_misconception(verdicts: list, labels: dict[str, str]) -> tuple[str, int]:
+    """The misconception(s) most learners share, if at least two share one; else ``("", 0)``."""
+    wrong = Counter(v.misconception for v in verdicts if v.misconception)
+    top = max(wrong.values(), default=0)
+    if top < 2:
+        return "", 0
+    names = [name for name, n in wrong.items() if n == top]
+    return "、".join(labels.get(name, name) for name in names), top
+
+
+def _groups(mine: list[GradeResult]) -> tuple[list[GradeResult], list[GradeResult]] | None:
+    """Upper and lower 27% of the learners who answered anything, by total score.
+
+    Each group has ``round(0.27 * N)`` learners (at least one); with fewer than four learners
+    there are no groups. Equal totals are ordered by learner name, so the split is repeatable.
+    """
+    answered = [r for r in mine if any(v.outcome != "unanswered" for v in r.verdicts.values())]
+    if len(answered) < 4:
+        return None
+    size = max(1, math.floor(GROUP_SHARE * len(answered) + 0.5))
+    ranked = sorted(answered, key=lambda r: (-r.total, r.submission.learner))
+    return ranked[:size], ranked[-size:]
+
+
+def _discrimination(question: str, groups) -> float | None:
+    """Upper-lower index D: correct share in the upper group minus that in the lower group."""
+    if groups is None:
+        return None
+    upper, lower = groups
+
+    def share(group: list[GradeResult]) -> float:
+        return sum(r.verdicts[question].passed for r in group if question in r.verdicts) / len(
+            group
+        )
+
+    return round(share(upper) - share(lower), 3)
+
+
 def item_analysis(results: Sequence[GradeResult]) -> pd.DataFrame:
-    """Per question: how many ran it, pass rate, and the most common misconception.
+    """Per question: difficulty, discrimination, and the misconception learners share.
+
+    Only notebooks that ran count (``採点数``). ``正解率`` (the difficulty index, the
+    proportion correct) is over the ``回答数`` learners who answered the question, not over
+    blank ones. ``識別力`` is the upper-lower discrimination index D: the share correct among
+    the 27% of learners with the highest totals minus that among the 27% with the lowest
+    (learners who answered nothing are left out; an unanswered question counts as not
+    correct; four learners at least). Free-text questions (``種類`` 自由記述) earn their points
+    by being written, so they have neither index. ``よくある思い違い`` names a misconception
+    only when at least two learners share it (ties are all named).
 
     Examples
     --------
     >>> list(item_analysis([]).columns)[:4]
-    ['課題', '問題', '考え方', '配点']
+    ['練習問題', '問題', '種類', '考え方']
     """
-    columns = [
-        "課題",
-        "問題",
-        "考え方",
-        "配点",
-        "採点数",
-        "正解数",
-        "正解率",
-        "未回答数",
-        "思い違い数",
-        "最も多い思い違い",
-        "その人数",
-    ]
     rows = []
     graded = [r for r in results if r.status in RAN and r.exercise]
     for ex_id in sorted({r.exercise for r in graded}):
@@ -123,29 +191,35 @@ def item_analysis(results: Sequence[GradeResult]) -> pd.DataFrame:
         except ParameterError:
             continue
         mine = [r for r in graded if r.exercise == ex_id]
+        groups = _groups(mine)
         for q in ex.questions:
             verdicts = [r.verdicts[q.id] for r in mine if q.id in r.verdicts]
-            n = len(verdicts)
+            unanswered = sum(v.outcome == "unanswered" for v in verdicts)
+            answered = len(verdicts) - unanswered
             passed = sum(v.passed for v in verdicts)
-            wrong = Counter(v.misconception for v in verdicts if v.misconception)
-            labels = {m.name: (m.label or m.name) for m in q.misconceptions}
-            top, top_n = wrong.most_common(1)[0] if wrong else (None, 0)
+            free = q.kind == "text"
+            label, shared = _common_misconception(
+                verdicts, {m.name: (m.label or m.name) for m in q.misconceptions}
+            )
             rows.append(
                 {
-                    "課題": ex_id,
+                    "練習問題": ex_id,
                     "問題": q.id,
+                    "種類": KIND_LABELS.get(q.kind, q.kind),
                     "考え方": q.concept,
                     "配点": q.points,
-                    "採点数": n,
-                    "正解数": passed,
-                    "正解率": round(passed / n, 3) if n else None,
-                    "未回答数": sum(v.outcome == "unanswered" for v in verdicts),
-                    "思い違い数": sum(wrong.values()),
-                    "最も多い思い違い": labels.get(top, "") if top else "",
-                    "その人数": top_n,
+                    "採点数": len(verdicts),
+                    "回答数": answered,
+                    "正解数": None if free else passed,
+                    "正解率": None if free or not answered else round(passed / answered, 3),
+                    "未回答数": unanswered,
+                    "識別力": None if free else _discrimination(q.id, groups),
+                    "思い違い数": sum(v.misconception is not None for v in verdicts),
+                    "よくある思い違い": label,
+                    "その人数": shared,
                 }
             )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 
 def free_text_table(results: Sequence[GradeResult]) -> pd.DataFrame:
@@ -176,10 +250,20 @@ def free_text_table(results: Sequence[GradeResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["learner", "exercise", "question", "prompt", "answer"])
 
 
-def plot_items(items: pd.DataFrame, path: Path | None = None):
-    """A horizontal bar chart of pass rates per question, with the top misconception.
+def _item_label(row: pd.Series) -> str:
+    """A question's tick label: exercise, id and n, then its shared misconception, wrapped."""
+    label = f"練習問題{row['練習問題']} {row['問題']}(回答 {row['回答数']}人)"
+    if row["よくある思い違い"]:
+        note = f"よくある思い違い: {row['よくある思い違い']}({row['その人数']}人)"
+        label += "\n" + "\n".join(textwrap.wrap(note, 22))
+    return label
 
-    Returns the matplotlib Axes; saves a PNG when ``path`` is given.
+
+def plot_items(items: pd.DataFrame, path: Path | None = None):
+    """Difficulty (proportion correct) and discrimination per question, side by side.
+
+    Free-text questions have neither, so they are listed below the chart instead of plotted.
+    Returns the Axes of the difficulty panel; saves a PNG when ``path`` is given.
 
     Examples
     --------
@@ -187,25 +271,52 @@ def plot_items(items: pd.DataFrame, path: Path | None = None):
     """
     import matplotlib.pyplot as plt
 
-    height = max(2.5, 0.6 * len(items) + 1.5)
-    fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
-    if items.empty:
-        ax.text(0.5, 0.5, "採点できた提出物がありません", ha="center", va="center")
+    scored = items[items["種類"] != KIND_LABELS["text"]]
+    free = items[items["種類"] == KIND_LABELS["text"]]
+    lines = sum(1 + bool(t) * 2 for t in scored["よくある思い違い"]) if len(scored) else 0
+    height = max(3.0, 0.35 * lines + 0.4 * len(scored) + 2.0)
+    fig, (ax, ax_d) = plt.subplots(
+        1, 2, figsize=(10, height), sharey=True, layout="constrained", width_ratios=(3, 2)
+    )
+    if scored.empty:
+        ax.text(0.5, 0.5, "正解率を計算できる問題がありません", ha="center", va="center")
         ax.set_axis_off()
+        ax_d.set_axis_off()
     else:
-        labels = [f"課題{e} {q}" for e, q in zip(items["課題"], items["問題"], strict=True)]
-        rates = items["正解率"].fillna(0).astype(float) * 100
-        y = range(len(items))[::-1]
-        ax.barh(list(y), rates, color="#0072B2")
-        ax.set_yticks(list(y), labels)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("正解率(%)")
-        for yi, rate, top, n in zip(
-            y, rates, items["最も多い思い違い"], items["その人数"], strict=True
-        ):
-            note = f"{rate:.0f}%" + (f"  よくある思い違い: {top}({n}人)" if top else "")
-            ax.text(min(rate, 100) + 1, yi, note, va="center", fontsize=9)
-        ax.set_title("問題ごとの正解率(クラス全体)")
+        y = list(range(len(scored)))[::-1]
+        rates = scored["正解率"].astype(float) * 100
+        ax.barh(y, rates.fillna(0), color="#0072B2")
+        ax.set_yticks(y, [_item_label(row) for _, row in scored.iterrows()], fontsize=9)
+        ax.set_xlim(0, 115)
+        ax.set_xticks([0, 25, 50, 75, 100])
+        ax.set_xlabel("正解率(難易度): 回答した人のうち\n正解した人の割合(%)", fontsize=9)
+        for yi, rate in zip(y, rates, strict=True):
+            note = "回答なし" if pd.isna(rate) else f"{rate:.0f}%"
+            ax.text((0 if pd.isna(rate) else rate) + 1, yi, note, va="center", fontsize=9)
+        ax.set_title("問題ごとの正解率")
+        ds = scored["識別力"].astype(float)
+        ax_d.barh(y, ds.fillna(0), color="#E69F00")
+        ax_d.axvline(0, color="#555555", linewidth=0.8)
+        ax_d.set_xlim(-1.15, 1.15)
+        ax_d.set_xlabel("識別力: 合計点の上位27%と\n下位27%の正解率の差", fontsize=9)
+        for yi, d in zip(y, ds, strict=True):
+            note = "人数不足" if pd.isna(d) else f"{d:.2f}"
+            x = 0.05 if pd.isna(d) or d < 0 else d + 0.05
+            ax_d.text(x, yi, note, va="center", fontsize=9)
+        ax_d.set_title("問題ごとの識別力")
+    if not free.empty:
+        items = [
+            f"練習問題{e} {q}(回答 {n}人)"
+            for e, q, n in zip(free["練習問題"], free["問題"], free["回答数"], strict=True)
+        ]
+        # Lines break between questions, never inside one, so each stays readable.
+        lines = ["自由記述の問題(正解率・識別力の対象外。回答は grades_free_text.csv):"]
+        for item in items:
+            if len(lines) > 1 and len(lines[-1]) + len(item) < 60:
+                lines[-1] += "、" + item
+            else:
+                lines.append(item)
+        fig.supxlabel("\n".join(lines), fontsize=9)
     if path is not None:
         fig.savefig(path, dpi=120)
         plt.close(fig)
@@ -283,7 +394,12 @@ def feedback_html(learner: str, results: Sequence[GradeResult]) -> str:
             "heading": _heading(r),
             "file": text("feedback_file", name=r.submission.path.name),
             "status": text("feedback_status", label=r.explanation),
-            "total": text("feedback_total", total=f"{r.total:g}", max_points=r.max_points),
+            # A file that did not run earned no points: showing "0 / 30" would read as a mark.
+            "total": (
+                text("feedback_total", total=f"{r.total:g}", max_points=r.max_points)
+                if r.status in RAN
+                else ""
+            ),
             "rows": _feedback_rows(r),
         }
         for r in results

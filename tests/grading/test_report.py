@@ -26,7 +26,7 @@ from ebpmkit.grading.report import (
 
 EX = Exercise(
     id="t1",
-    title="テスト課題",
+    title="テスト練習問題",
     notebook="t1_test.ipynb",
     data=DatasetConfig(),
     questions=(
@@ -83,7 +83,8 @@ def test_item_analysis_counts_only_notebooks_that_ran(results):
     items = item_analysis(results).set_index("問題")
     assert items.loc["a", "採点数"] == 4 and items.loc["a", "正解数"] == 1
     assert items.loc["a", "正解率"] == 0.25
-    assert items.loc["a", "最も多い思い違い"] == "二重に数えた" and items.loc["a", "その人数"] == 2
+    assert items.loc["a", "回答数"] == 4  # everyone answered a
+    assert items.loc["a", "よくある思い違い"] == "二重に数えた" and items.loc["a", "その人数"] == 2
     assert items.loc["b", "未回答数"] == 2
 
 
@@ -121,7 +122,7 @@ def test_write_all(results, tmp_path):
 
 SHORT_EX = Exercise(
     id="t2",
-    title="記述の課題",
+    title="記述の練習問題",
     notebook="t2_text.ipynb",
     data=DatasetConfig(),
     questions=(

@@ -62,14 +62,8 @@ class RawDatasetConfig(DatasetConfig):
     'raw'
     """
 
+    # Only the variant differs: the class's profile and seed (DatasetConfig.resolve) still apply.
     variant: str = "raw"
-
-    def load(self) -> Dataset:
-        """Load (or generate and cache) the dataset in this variant, quietly."""
-        from ebpmkit.dataset import DEFAULT_SEED, load
-
-        seed = DEFAULT_SEED if self.seed is None else self.seed
-        return load(self.profile, seed, self.scale, self.variant, progress=False)
 
 
 #: Long-term-care age classes (the second-insured 40-64, then the usual 10-year steps).
@@ -163,7 +157,7 @@ Q1 = Question(
     expected=lambda ds: _k(latest_register(ds), Q1_QI),
     hints=(
         "同値類は、準識別子の値がすべて同じ行のまとまりです。k はその人数のいちばん小さい値です。",
-        "準識別子は age20・sex・district_code の3つです。1つでも抜けると同値類が大きくなります。",
+        "準識別子は age20・sex・district_code の三つです。一つでも抜けると同値類が大きくなります。",
         'anonymize.k_anonymity(now, ["age20", "sex", "district_code"]) で求められます。',
     ),
     misconceptions=(
@@ -183,13 +177,13 @@ Q1 = Question(
         Misconception(
             "forgot_district",
             lambda ds: _k(latest_register(ds), ["age20", "sex"]),
-            "住区(district_code)が準識別子から抜けています。3つの準識別子をすべて使って数えましょう。",
+            "住区(district_code)が準識別子から抜けています。三つの準識別子をすべて使って数えましょう。",
             label="住区を準識別子から落とした",
         ),
         Misconception(
             "forgot_sex",
             lambda ds: _k(latest_register(ds), ["age20", "district_code"]),
-            "性別(sex)が準識別子から抜けています。3つの準識別子をすべて使って数えましょう。",
+            "性別(sex)が準識別子から抜けています。三つの準識別子をすべて使って数えましょう。",
             label="性別を準識別子から落とした",
         ),
         Misconception(
@@ -224,7 +218,7 @@ Q2 = Question(
     concept="リスクのあるレコードは、k 未満の同値類に入っている行の数",
     expected=lambda ds: _at_risk(latest_register(ds), Q2_QI),
     hints=(
-        "準識別子は age20・sex・district_code・nationality の4つです。",
+        "準識別子は age20・sex・district_code・nationality の四つです。",
         "同値類ごとの人数を数え、人数が3未満(1人か2人)の同値類に入っている行を数えます。",
         'len(anonymize.records_at_risk(now, ["age20", "sex", "district_code", "nationality"], k=3))',
     ),
@@ -252,7 +246,7 @@ Q2 = Question(
         Misconception(
             "forgot_nationality",
             lambda ds: _at_risk(latest_register(ds), Q1_QI),
-            "国籍(nationality)が準識別子に入っていません。q1 の3つに国籍を加えた4つで数えましょう。",
+            "国籍(nationality)が準識別子に入っていません。q1 の三つに国籍を加えた四つで数えましょう。",
             label="国籍を加えなかった",
         ),
         Misconception(
@@ -275,7 +269,7 @@ Q3 = Question(
     concept="直接識別子(それだけで本人にたどり着ける)と準識別子(組み合わせると分かる)の区別",
     expected=lambda ds: _identifier_table(),
     hints=(
-        "直接識別子は、それだけで本人にたどり着ける情報です。準識別子は、1つでは大勢に当てはまるが、"
+        "直接識別子は、それだけで本人にたどり着ける情報です。準識別子は、一つでは大勢に当てはまるが、"
         "組み合わせると本人が分かる情報です。",
         "氏名は漢字でもカナでも、本人にたどり着けます。役所の中で使う番号も、台帳を引けば本人が分かります。",
         "生年月日と性別は、それだけでは大勢に当てはまります(準識別子)。",
@@ -438,7 +432,7 @@ Q7 = Question(
 
 EXERCISE = Exercise(
     id="05",
-    title="住民を守る: 識別子・k-匿名性・小さいセルの秘匿",
+    title="住民を守る",
     notebook="05_protecting_people.ipynb",
     data=RawDatasetConfig(profile="urban-ward", scale=0.05),
     questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7),

@@ -1,0 +1,273 @@
+"""The class's municipality (EBPMKIT_PROFILE, EBPMKIT_SEED) and a shared data folder on a hub."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ebpmkit
+from ebpmkit import cache, dataset
+from ebpmkit.errors import CacheError, ParameterError
+from ebpmkit.grading import get_exercise
+from ebpmkit.grading.questions import EXERCISE_SEED_OFFSET, DatasetConfig
+
+TINY = {"scale": 0.01, "progress": False}
+
+
+@pytest.fixture(autouse=True)
+def _no_class_settings(monkeypatch):
+    """Start every test without the class settings a developer's shell might carry."""
+    for name in (dataset.PROFILE_ENV, dataset.SEED_ENV, cache.PRIVATE_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+class _Chosen(Exception):
+    """Raised by a stand-in for the cache lookup, carrying what load() chose."""
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """load() and generate() stop at the cache and report the profile and seed they chose."""
+
+    def stop(profile, seed, scale, *args, **kwargs):
+        raise _Chosen(profile.name, seed)
+
+    monkeypatch.setattr(dataset, "_ensure_cached", stop)
+    monkeypatch.setattr(dataset, "_build", stop)
+
+    def pick(call):
+        with pytest.raises(_Chosen) as info:
+            call()
+        return info.value.args
+
+    return pick
+
+
+def _first_line(exc: pytest.ExceptionInfo) -> str:
+    return str(exc.value).splitlines()[0]
+
+
+# --- the class's profile and seed ----------------------------------------------------------
+
+
+def test_without_settings_load_uses_the_documented_defaults(chosen):
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("urban-ward", ebpmkit.DEFAULT_SEED)
+
+
+def test_environment_chooses_profile_and_seed_of_load_and_generate(chosen, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", "town")
+    monkeypatch.setenv("EBPMKIT_SEED", "42")
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("town", 42)
+    assert chosen(lambda: ebpmkit.generate(**TINY)) == ("town", 42)
+
+
+def test_explicit_arguments_win_over_the_environment(chosen, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", "town")
+    monkeypatch.setenv("EBPMKIT_SEED", "42")
+    assert chosen(lambda: ebpmkit.load("regional-city", 7, **TINY)) == ("regional-city", 7)
+    assert chosen(lambda: ebpmkit.load(seed=0, **TINY)) == ("town", 0)
+
+
+def test_a_profile_file_in_the_environment_is_used(chosen, monkeypatch, tmp_path):
+    own = tmp_path / "our-town.toml"
+    own.write_text('extends = "town"\n', encoding="utf-8")
+    monkeypatch.setenv("EBPMKIT_PROFILE", str(own))
+    assert dataset.class_profile() == own
+    assert chosen(lambda: ebpmkit.load(**TINY))[0] == "our-town"
+
+
+@pytest.mark.parametrize("value", ["twon", "town.toml", "/no/such/profile.toml"])
+def test_a_bad_profile_setting_is_a_japanese_error_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("EBPMKIT_PROFILE", value)
+    with pytest.raises(ParameterError) as info:
+        ebpmkit.load(**TINY)
+    first = _first_line(info)
+    assert first.startswith("環境変数 EBPMKIT_PROFILE")
+    assert repr(value) in first
+    assert "town" in first and "urban-ward" in first  # the names it accepts
+    assert "The EBPMKIT_PROFILE variable" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "2e3"])
+def test_a_bad_seed_setting_is_a_japanese_error_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("EBPMKIT_SEED", value)
+    with pytest.raises(ParameterError) as info:
+        ebpmkit.load(**TINY)
+    first = _first_line(info)
+    assert first.startswith("環境変数 EBPMKIT_SEED")
+    assert "0以上の整数" in first and repr(value) in first
+
+
+def test_blank_settings_mean_unset(chosen, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", " ")
+    monkeypatch.setenv("EBPMKIT_SEED", "")
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("urban-ward", ebpmkit.DEFAULT_SEED)
+
+
+def test_a_class_really_gets_its_municipality(data_dir, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", "town")
+    monkeypatch.setenv("EBPMKIT_SEED", "11")
+    ds = ebpmkit.load(tables=["households"], **TINY)
+    assert (ds.profile.name, ds.seed, ds.municipality) == ("town", 11, "寒梅町")
+
+
+# --- exercises: the bank's dataset is the default, the class overrides it ---------------------
+
+
+def test_exercise_dataset_defaults_to_the_bank():
+    bank = DatasetConfig("town", seed=500, scale=0.05)
+    assert bank.resolve({}) == ("town", 500)
+    none = DatasetConfig("town")
+    assert none.resolve({}) == ("town", ebpmkit.DEFAULT_SEED + EXERCISE_SEED_OFFSET)
+
+
+def test_class_settings_move_every_exercise_and_keep_its_offset():
+    # The bank's seed is 5 above the default seed; with the class's seed 1000 the exercise
+    # uses 1005, so it stays 5 away from the seed the class's lessons load.
+    bank = DatasetConfig("urban-ward", seed=ebpmkit.DEFAULT_SEED + 5, scale=0.05)
+    env = {"EBPMKIT_PROFILE": "town", "EBPMKIT_SEED": "1000"}
+    assert bank.resolve(env) == ("town", 1005)
+    lesson_seed = dataset.class_seed(env)
+    assert bank.resolve(env)[1] - lesson_seed == bank.resolve({})[1] - ebpmkit.DEFAULT_SEED
+    # A seed below the offset's reach wraps within numpy's range instead of going negative.
+    below = DatasetConfig("town", seed=ebpmkit.DEFAULT_SEED - 5)
+    assert below.resolve({"EBPMKIT_SEED": "0"})[1] == 2**32 - 5
+
+
+def test_exercise_settings_are_validated_like_load():
+    with pytest.raises(ParameterError, match="EBPMKIT_SEED"):
+        DatasetConfig().resolve({"EBPMKIT_SEED": "seven"})
+    with pytest.raises(ParameterError, match="EBPMKIT_PROFILE"):
+        DatasetConfig().resolve({"EBPMKIT_PROFILE": "ward"})
+
+
+def test_an_exercise_loads_the_class_municipality(chosen, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", "regional-city")
+    monkeypatch.setenv("EBPMKIT_SEED", "77")
+    ex = get_exercise("00")
+    assert chosen(ex.data.load) == ("regional-city", 77 + EXERCISE_SEED_OFFSET)
+    assert ex.data.scale == 0.05  # the scale stays the bank's
+
+
+def test_the_variant_is_part_of_the_config(chosen, monkeypatch):
+    seen = {}
+
+    def fake_load(profile, seed, scale, variant, progress):
+        seen.update(profile=profile, seed=seed, scale=scale, variant=variant)
+        return "dataset"
+
+    monkeypatch.setattr(dataset, "load", fake_load)
+    monkeypatch.setenv("EBPMKIT_SEED", "3")
+    assert DatasetConfig("town", scale=0.02, variant="raw").load() == "dataset"
+    assert seen == {
+        "profile": "town",
+        "seed": 3 + EXERCISE_SEED_OFFSET,
+        "scale": 0.02,
+        "variant": "raw",
+    }
+
+
+# --- a shared data folder ---------------------------------------------------------------------
+
+
+def _bits(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def strict_umask():
+    old = os.umask(0o077)
+    yield
+    os.umask(old)
+
+
+def test_generated_data_is_readable_by_every_user_whatever_the_umask(data_dir, strict_umask):
+    ds = ebpmkit.load("town", 3, tables=["households"], **TINY)
+    folder = cache.dataset_folder("town", ds.profile.digest, 3, TINY["scale"])
+    assert _bits(data_dir) == 0o755  # created by load, so it is opened too
+    assert _bits(folder) == 0o755
+    files = list(folder.iterdir())
+    assert len(files) > 5
+    assert {f.name: _bits(f) for f in files} == {f.name: 0o644 for f in files}
+
+
+def test_a_stricter_umask_is_kept_only_when_asked(data_dir, strict_umask, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_DATA_PRIVATE", "1")
+    out = cache.write_dataset({"t": pd.DataFrame({"a": [1]})}, {}, {}, data_dir / "ds")
+    assert _bits(data_dir) == 0o700
+    assert _bits(out) == 0o700
+    assert {_bits(f) for f in out.iterdir()} == {0o600}
+    assert [oct(m) for m in cache.modes(private=True)] == ["0o700", "0o600"]
+
+
+def test_an_existing_data_folder_keeps_its_owner_s_bits(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o750)
+    os.chmod(shared, 0o750)
+    cache.write_dataset({"t": pd.DataFrame({"a": [1]})}, {}, {}, shared / "ds")
+    assert _bits(shared) == 0o750
+    assert _bits(shared / "ds") == 0o755
+
+
+@pytest.fixture
+def read_only_share(data_dir, monkeypatch):
+    """The data folder exists but this user cannot create files in it (a hub's shared folder).
+
+    Tests run as root, for whom chmod does not block writes, so creating a file fails here by
+    a stand-in for the probe that the cache makes.
+    """
+    data_dir.mkdir(parents=True)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache.tempfile, "NamedTemporaryFile", refuse)
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("generated although the folder cannot be written")
+
+    monkeypatch.setattr(dataset, "_build", no_generation)
+    return data_dir
+
+
+def test_a_missing_dataset_in_a_read_only_share_says_what_to_ask_the_trainer(read_only_share):
+    with pytest.raises(CacheError) as info:
+        ebpmkit.load("town", 12, **TINY)
+    first = _first_line(info)
+    assert first.startswith(f"共有のデータフォルダ {read_only_share} に")
+    assert "研修の担当者" in first
+    assert (
+        f"EBPMKIT_DATA_DIR={read_only_share} ebpmkit generate --profile town --seed 12 --scale 0.01"
+        in first
+    )
+    assert "PermissionError" not in str(info.value)
+
+
+def test_the_exercise_command_names_the_class_seed(read_only_share, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_PROFILE", "town")
+    monkeypatch.setenv("EBPMKIT_SEED", "31")
+    with pytest.raises(CacheError) as info:
+        get_exercise("00").data.load()
+    seed = 31 + EXERCISE_SEED_OFFSET
+    assert f"ebpmkit generate --profile town --seed {seed} --scale 0.05" in _first_line(info)
+
+
+def test_a_broken_dataset_in_a_read_only_share_is_left_and_explained(read_only_share):
+    profile = ebpmkit.load_profile("town")
+    folder = cache.dataset_folder("town", profile.digest, 12, TINY["scale"])
+    folder.mkdir()
+    (folder / "households.parquet").write_bytes(b"half written")
+    with pytest.raises(CacheError) as info:
+        ebpmkit.load("town", 12, **TINY)
+    assert "ebpmkit generate --profile town --seed 12" in _first_line(info)
+    assert folder.is_dir()  # not moved away under the trainer's feet
