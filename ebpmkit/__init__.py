@@ -7,7 +7,7 @@ The small public API a lesson uses::
     ds.resident_years.head()
 """
 
-from ebpmkit import charts, maps, style
+from ebpmkit import charts, friendly, maps, style
 from ebpmkit.dataset import DEFAULT_SEED, Dataset, generate, load
 from ebpmkit.errors import CacheError, EbpmkitError, ParameterError, ProfileError
 from ebpmkit.synth.profile import builtin_profiles, load_profile
@@ -15,6 +15,9 @@ from ebpmkit.synth.profile import builtin_profiles, load_profile
 __version__ = "0.1.0"
 
 style.apply()
+# In a Jupyter kernel, explain the errors beginners make in Japanese (ebpmkit.friendly;
+# EBPMKIT_FRIENDLY_ERRORS=0 or ebpmkit.friendly.uninstall() turns it off).
+friendly.install_on_import()
 
 # Heavier modules (statsmodels, nbclient) load on first use, so `import ebpmkit` stays quick.
 _LAZY = ("anonymize", "evaluate", "grading")
@@ -39,6 +42,7 @@ __all__ = [
     "builtin_profiles",
     "charts",
     "evaluate",
+    "friendly",
     "generate",
     "load",
     "load_profile",

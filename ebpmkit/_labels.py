@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib import ticker
 
 from ebpmkit.errors import ParameterError, renamed_parameters
+from ebpmkit.messages import message
 from ebpmkit.synth.dictionary import SYNTHETIC_NOTE
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "count_label",
     "display_unit",
     "format_number",
+    "format_range",
     "lookup",
     "resolve_dictionary",
 ]
@@ -102,12 +104,7 @@ def resolve_dictionary(dictionary: Any = None) -> pd.DataFrame:
     frame = getattr(dictionary, "dictionary", dictionary)
     if isinstance(frame, pd.DataFrame) and {"column", "label_ja"} <= set(frame.columns):
         return frame
-    raise ParameterError(
-        "引数 'dictionary' には ebpmkit.load() の結果か、データ辞書の表"
-        "(column と label_ja の列を持つ DataFrame)を指定してください。\n"
-        "The 'dictionary' parameter must be a Dataset or a data dictionary DataFrame "
-        f"with 'column' and 'label_ja' columns, but {type(dictionary).__name__} was passed."
-    )
+    raise ParameterError(message("plot.dictionary", got=type(dictionary).__name__))
 
 
 def lookup(column: Any, dictionary: Any = None, *, table: str | None = None) -> tuple[str, str]:
@@ -193,16 +190,13 @@ def check_column(data: pd.DataFrame, column: Any, parameter: str) -> str:
     """
     if column is None:
         raise ParameterError(
-            f"引数 '{parameter}' に列名を指定してください。使える列: {_column_list(data)}\n"
-            f"The '{parameter}' parameter needs a column name. "
-            f"The data has these columns: {_column_list(data)}"
+            message("param.column_needed", name=parameter, columns=_column_list(data))
         )
     if column not in data.columns:
         raise ParameterError(
-            f"列 '{column}' はデータにありません(引数 '{parameter}')。"
-            f"使える列: {_column_list(data)}\n"
-            f"The column '{column}' (passed as '{parameter}') is not in the data. "
-            f"The data has these columns: {_column_list(data)}"
+            message(
+                "param.column_missing", column=column, name=parameter, columns=_column_list(data)
+            )
         )
     return column
 
@@ -220,7 +214,7 @@ def column_kind(data: pd.DataFrame, column: Any, dictionary: Any = None) -> str:
     >>> [column_kind(frame, c) for c in frame.columns]
     ['time', 'age', 'category', 'quantity']
     """
-    series = data[column]
+    series = data[check_column(data, column, "column")]
     name = str(column)
     label, unit = lookup(name, dictionary)
     if name in _AREA_NAMES:
@@ -328,12 +322,54 @@ def format_number(value: float, unit: str = "", *, scale: bool = True) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "-"
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(message("param.not_number", name="value", got=repr(value))) from None
     divisor, shown = display_unit(unit, value) if scale else (1, unit)
     scaled = value / divisor
     if unit == "%":
         return f"{_plain(scaled, 1)}%"
     return f"{_plain(scaled, _decimals(scaled))}{shown}"
+
+
+def format_range(low: float, high: float, unit: str = "") -> str:
+    """Two numbers written as a range in one display unit, the unit shown once.
+
+    Writing each end with :func:`format_number` can mix units (``455千円〜816万円``), which
+    hides how far apart the ends are; here the larger end chooses the unit for both.
+
+    Parameters
+    ----------
+    low, high : float
+        The ends of the range, in ``unit``.
+    unit : str
+        Unit from the data dictionary, as for :func:`format_number`.
+
+    Examples
+    --------
+    >>> format_range(455_000, 8_160_000, "円")
+    '46〜816万円'
+    >>> format_range(1_250_000, 3_500_000, "円")
+    '125〜350万円'
+    >>> format_range(-12_000, 30_000, "円")
+    '-12〜30千円'
+    >>> format_range(3, 7, "人")
+    '3〜7人'
+    """
+    for name, value in (("low", low), ("high", high)):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(message("param.not_number", name=name, got=repr(value))) from None
+    low, high = float(low), float(high)
+    divisor, shown = display_unit(unit, max(abs(low), abs(high)))
+    ends = [value / divisor for value in (low, high)]
+    if unit == "%":
+        return f"{_plain(ends[0], 1)}〜{_plain(ends[1], 1)}%"
+    # One precision for both ends, that of the larger (about three significant digits).
+    decimals = _decimals(max(abs(end) for end in ends))
+    return f"{_plain(ends[0], decimals)}〜{_plain(ends[1], decimals)}{shown}"
 
 
 class JapaneseFormatter(ticker.Formatter):

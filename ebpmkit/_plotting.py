@@ -20,6 +20,7 @@ from ebpmkit._labels import (
     lookup,
 )
 from ebpmkit.errors import ParameterError
+from ebpmkit.messages import message
 
 __all__ = ["add_source", "as_frame", "hue_palette", "new_axes", "require_kind"]
 
@@ -34,11 +35,7 @@ def as_frame(data: Any) -> pd.DataFrame:
         name = data.name if data.name is not None else "value"
         frame = data.rename(name).to_frame()
         return frame.reset_index() if not isinstance(data.index, pd.RangeIndex) else frame
-    raise ParameterError(
-        "引数 'data' には表(pandas の DataFrame)を指定してください"
-        f"({type(data).__name__} が渡されました)。\n"
-        f"The 'data' parameter must be a pandas DataFrame, but {type(data).__name__} was passed."
-    )
+    raise ParameterError(message("param.not_dataframe", name="data", got=type(data).__name__))
 
 
 def require_kind(
@@ -55,17 +52,23 @@ def require_kind(
     if kind not in kinds:
         label, _ = lookup(column, dictionary)
         named = f"'{column}'" if label == str(column) else f"'{column}'({label})"
-        wanted = "・".join(KIND_JA[k] for k in kinds)
-        hint = ""
+        hint: str = ""
         if kind == "id":
-            hint = "識別番号は数えるためのもので、足したり平均したりする値ではありません。"
+            hint = message("plot.hint_id")
         elif "quantity" in kinds and kind == "category":
-            hint = "文字の列は数量として計算できません。数値の列を選ぶか、件数を数えてください。"
+            hint = message("plot.hint_text")
         raise ParameterError(
-            f"列 {named} は{KIND_JA[kind]}の列なので、引数 '{parameter}' には使えません。"
-            f"'{parameter}' には{wanted}の列を指定してください。{hint}\n"
-            f"The column '{column}' is a {kind} column, but '{parameter}' needs a column of "
-            f"kind {' or '.join(kinds)}."
+            message(
+                "plot.wrong_kind",
+                column=named,
+                column_en=f"'{column}'",
+                kind=KIND_JA[kind],
+                kind_en=kind,
+                name=parameter,
+                wanted="・".join(KIND_JA[k] for k in kinds),
+                wanted_en=" or ".join(kinds),
+                hint=hint,
+            )
         )
     return kind
 
@@ -75,11 +78,7 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axe
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     elif not isinstance(ax, Axes):
-        raise ParameterError(
-            "引数 'ax' には matplotlib の Axes を指定してください"
-            f"({type(ax).__name__} が渡されました)。\n"
-            f"The 'ax' parameter must be a matplotlib Axes, but {type(ax).__name__} was passed."
-        )
+        raise ParameterError(message("plot.ax", got=type(ax).__name__))
     return ax
 
 
@@ -118,11 +117,7 @@ def hue_palette(data: pd.DataFrame, hue: Any, levels: list[Any] | None = None) -
         return dict(zip(levels, colours, strict=True))
     if len(levels) > MAX_HUE:
         raise ParameterError(
-            f"引数 'hue' の列 '{hue}' には {len(levels)} 個の区分があり、色で見分けられる"
-            f"{MAX_HUE} 個を超えています。区分をまとめるか、地図(ebpmkit.maps)や"
-            "グループ比較(charts.compare)を使ってください。\n"
-            f"The hue column '{hue}' has {len(levels)} levels; colours stay distinguishable "
-            f"up to {MAX_HUE}. Group the levels or use a map or charts.compare instead."
+            message("plot.too_many_hues", column=hue, levels=len(levels), most=MAX_HUE)
         )
     return dict(zip(levels, style.PALETTE[: len(levels)], strict=True))
 

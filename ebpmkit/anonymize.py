@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ParameterError, check_range
+from ebpmkit.messages import message
 from ebpmkit.synth import DOMAINS
 from ebpmkit.synth.dictionary import declared_roles
 
@@ -108,17 +109,14 @@ def _columns_error(
     shown = ", ".join(f"'{c}'" for c in missing)
     have = ", ".join(str(c) for c in available)
     return ParameterError(
-        f"引数 '{parameter}' の列 {shown} はデータにありません。使える列: {have}\n"
-        f"The column(s) {shown} passed as '{parameter}' are not in the data. "
-        f"The data has these columns: {have}"
+        message("anonymize.columns_missing", name=parameter, columns=shown, available=have)
     )
 
 
 def _check_frame(data: Any, parameter: str = "data") -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(
-            f"引数 '{parameter}' には DataFrame(表)を渡してください({type(data).__name__} が渡されました)。\n"
-            f"The '{parameter}' parameter must be a pandas DataFrame, got {type(data).__name__}."
+            message("param.not_dataframe", name=parameter, got=type(data).__name__)
         )
     return data
 
@@ -126,10 +124,7 @@ def _check_frame(data: Any, parameter: str = "data") -> pd.DataFrame:
 def _column_list(frame: pd.DataFrame, columns: str | Iterable[str], parameter: str) -> list[str]:
     cols = [columns] if isinstance(columns, str) else list(columns)
     if not cols:
-        raise ParameterError(
-            f"引数 '{parameter}' に列を1つ以上指定してください。\n"
-            f"The '{parameter}' parameter needs at least one column."
-        )
+        raise ParameterError(message("anonymize.no_columns", name=parameter))
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise _columns_error(parameter, missing, frame.columns)
@@ -139,19 +134,19 @@ def _column_list(frame: pd.DataFrame, columns: str | Iterable[str], parameter: s
 def _check_count(name: str, value: Any) -> int:
     """An integer >= 1 (k, threshold)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(
-            f"引数 '{name}' には1以上の整数を指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be an integer >= 1, but {value!r} was passed."
-        )
+        raise ParameterError(message("param.integer_min", name=name, low=1, got=repr(value)))
     return int(check_range(name, int(value), low=1))
+
+
+def _shown_key(key: Any) -> str:
+    """How a rejected key is named in a message: its type and length, never its bytes."""
+    size = f", {len(key)} bytes" if isinstance(key, (bytes, bytearray)) else ""
+    return f"{type(key).__name__}{size}"
 
 
 def _check_not_empty(frame: pd.DataFrame) -> None:
     if len(frame) == 0:
-        raise ParameterError(
-            "データが0行のため、k や l を計算できません。\n"
-            "The data has no rows, so k and l cannot be computed."
-        )
+        raise ParameterError(message("anonymize.no_rows"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +202,8 @@ def training_key(seed: int) -> bytes:
     >>> training_key(1) == training_key(1) != training_key(2)
     True
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(message("param.integer_min", name="seed", low=0, got=repr(seed)))
     return hashlib.sha256(_TRAINING_SALT + b"|" + str(int(seed)).encode()).digest()
 
 
@@ -217,10 +214,7 @@ def _as_key(key: bytes | str | None) -> tuple[bytes, bool]:
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
-        raise ParameterError(
-            "引数 'key' には16バイト以上の bytes か文字列を指定してください(new_key() で作れます)。\n"
-            "The 'key' parameter must be bytes or a string of at least 16 bytes (see new_key())."
-        )
+        raise ParameterError(message("anonymize.key", got=_shown_key(key)))
     return bytes(key), False
 
 
@@ -247,19 +241,14 @@ def _hmac_ids(ids: np.ndarray, key: bytes, namespace: str) -> np.ndarray:
     head = np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
     out = ((head >> np.uint64(2)) | _PSEUDONYM_OFFSET).astype(np.int64)
     if len(np.unique(out)) != len(out):  # about 1 in 10**7 for a million ids
-        raise EbpmkitError(
-            "仮名が衝突しました。別の鍵で作り直してください。 / Two ids got the same pseudonym; use another key."
-        )
+        raise EbpmkitError(message("anonymize.collision"))
     return out
 
 
 def _integer_ids(values: Any, parameter: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind not in "iu":
-        raise ParameterError(
-            f"列 '{parameter}' は整数のIDである必要があります(型: {arr.dtype})。欠損があるなら先に取り除いてください。\n"
-            f"The column '{parameter}' must hold integer ids (dtype {arr.dtype}); remove missing values first."
-        )
+        raise ParameterError(message("anonymize.integer_ids", column=parameter, dtype=arr.dtype))
     return arr.astype(np.int64, copy=False)
 
 
@@ -420,9 +409,12 @@ def income_band(
 
 def _coding(values: pd.Series, at: Any, label: str | None, upper: bool) -> pd.Series:
     s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        at = pd.Timestamp(at)
-    hit = (s >= at) if upper else (s <= at)
+    try:
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            at = pd.Timestamp(at)
+        hit = (s >= at) if upper else (s <= at)
+    except (TypeError, ValueError):
+        raise ParameterError(message("anonymize.code_at", got=repr(at), dtype=s.dtype)) from None
     if label is None:
         coded = s.clip(upper=at) if upper else s.clip(lower=at)
         return coded.astype(s.dtype)
@@ -468,10 +460,7 @@ def coarsen_date(values: pd.Series, precision: str = "M") -> pd.Series:
     ['1980-07-01', '1991-02-01']
     """
     if precision not in _PRECISIONS:
-        raise ParameterError(
-            f"引数 'precision' には 'M'(年月)か 'Y'(年)を指定してください({precision!r} が渡されました)。\n"
-            f"The 'precision' parameter must be one of 'M', 'Y', but {precision!r} was passed."
-        )
+        raise ParameterError(message("anonymize.precision", got=repr(precision)))
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     unit = "datetime64[M]" if precision == "M" else "datetime64[Y]"
     coarse = s.to_numpy().astype(unit).astype(s.dtype)
@@ -645,7 +634,7 @@ class RiskAssessment:
                 f"- l = {self.l}(機微な項目 {'・'.join(self.sensitive)} の値が、同値類の中で最も少ない種類数)"
             )
         lines.append(
-            f"- 欠損値は「{MISSING}」という1つの値として扱い、欠損どうしだけが一致します。"
+            f"- 欠損値は「{MISSING}」という一つの値として扱い、欠損どうしだけが一致します。"
         )
         return "\n".join(lines)
 
@@ -950,19 +939,13 @@ def suppress_small_cells(
     frame = _check_frame(table, "table")
     threshold = _check_count("threshold", threshold)
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise ParameterError(
-            "引数 'table' が空です。集計表(行×列の件数)を渡してください。\n"
-            "The 'table' parameter is empty; pass a table of counts."
-        )
+        raise ParameterError(message("anonymize.empty_table"))
     try:
         values = frame.to_numpy(dtype=float)
     except (TypeError, ValueError):
         values = np.full(frame.shape, np.nan)
     if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        raise ParameterError(
-            "引数 'table' には0以上の整数(件数)の表を渡してください。欠損や小数は使えません。\n"
-            "The 'table' parameter must hold counts: non-negative integers without missing values."
-        )
+        raise ParameterError(message("anonymize.counts"))
     interior = values.astype(np.int64)
     r, c = interior.shape
     full = np.zeros((r + 1, c + 1), dtype=np.int64)
@@ -1062,9 +1045,11 @@ class Policy:
             for col, precision in cols.items():
                 if precision not in _PRECISIONS:
                     raise ParameterError(
-                        f"date_precision の {table}.{col} には 'M'(年月)か 'Y'(年)を指定してください"
-                        f"({precision!r} が渡されました)。\n"
-                        f"date_precision for {table}.{col} must be 'M' or 'Y', got {precision!r}."
+                        message(
+                            "anonymize.policy_precision",
+                            column=f"{table}.{col}",
+                            got=repr(precision),
+                        )
                     )
         for cols in self.bands.values():
             for col, width in cols.items():
@@ -1152,6 +1137,7 @@ PUBLICATION_POLICY = _declared_policy(
     bands={
         "resident_years": {"age": 5},
         "nhi": {"age": 5},
+        "checkups": {"age": 5},
         "ltc": {"age": 5},
         "income_tax": {"total_income": 1_000_000},
     },
@@ -1218,7 +1204,7 @@ class AnonymizationReport:
             )
         lines += [
             "",
-            f"欠損値は「{MISSING}」という1つの値として扱い、欠損どうしだけが一致します。",
+            f"欠損値は「{MISSING}」という一つの値として扱い、欠損どうしだけが一致します。",
         ]
         if p.pseudonym_columns:
             lines.append(
@@ -1247,25 +1233,20 @@ class AnonymizationReport:
             f"<p><b>匿名化の報告({html.escape(p.name)})</b></p>"
             f"<p>行った処理</p>{self.steps.to_html(index=False)}"
             f"<p>再識別のリスク(目標 k = {p.k})</p>{self.risk.to_html(index=False)}"
-            f"<p>欠損値は「{MISSING}」という1つの値として扱い、欠損どうしだけが一致します。"
+            f"<p>欠損値は「{MISSING}」という一つの値として扱い、欠損どうしだけが一致します。"
             "k はここで選んだ準識別子についての値で、仮名のIDで結合すると他の列からも推測できることがあります。</p>"
         )
 
 
 def _check_policy(policy: Any, tables: Mapping[str, pd.DataFrame]) -> Policy:
     if not isinstance(policy, Policy):
-        raise ParameterError(
-            f"引数 'policy' には Policy を指定してください({type(policy).__name__} が渡されました)。\n"
-            f"The 'policy' parameter must be a Policy, got {type(policy).__name__}."
-        )
+        raise ParameterError(message("anonymize.policy", got=type(policy).__name__))
     kept = [t for t in tables if t not in policy.drop_tables]
     missing = sorted(policy.tables() - set(kept))
     if missing:
         shown = ", ".join(missing)
         raise ParameterError(
-            f"ポリシーが指定したテーブル {shown} はデータにありません。使えるテーブル: {', '.join(kept)}\n"
-            f"The policy names table(s) {shown} that are not in the data. "
-            f"The data has these tables: {', '.join(kept)}"
+            message("anonymize.policy_tables", tables=shown, available=", ".join(kept))
         )
     for table, cols in [
         *((t, tuple(c)) for t, c in policy.drop_columns.items()),
@@ -1278,7 +1259,7 @@ def _check_policy(policy: Any, tables: Mapping[str, pd.DataFrame]) -> Policy:
     ]:
         absent = [c for c in cols if c not in tables[table].columns]
         if absent:
-            raise _columns_error(f"{table}", absent, tables[table].columns)
+            raise _columns_error(f"policy: {table}", absent, tables[table].columns)
     return policy
 
 
@@ -1532,10 +1513,7 @@ def anonymize(dataset: Any, policy: Policy = DEFAULT_POLICY, *, key: bytes | str
     if not isinstance(tables, Mapping) or not all(
         isinstance(t, pd.DataFrame) for t in tables.values()
     ):
-        raise ParameterError(
-            "引数 'dataset' には ebpmkit.load() の結果か、テーブル名と DataFrame の辞書を渡してください。\n"
-            "The 'dataset' parameter must be a Dataset from ebpmkit.load() or a dict of DataFrames."
-        )
+        raise ParameterError(message("anonymize.dataset", got=type(dataset).__name__))
     out, report = _anonymize_tables(tables, policy, key)
     if tables is dataset:
         return out, report

@@ -58,6 +58,7 @@ from ebpmkit._labels import (
     count_label,
     format_axis,
     format_number,
+    format_range,
     lookup,
 )
 from ebpmkit._plotting import (
@@ -68,7 +69,8 @@ from ebpmkit._plotting import (
     new_axes,
     require_kind,
 )
-from ebpmkit.errors import ParameterError, check_choice, renamed_parameters
+from ebpmkit.errors import ParameterError, check_choice, check_range, renamed_parameters
+from ebpmkit.messages import message
 
 __all__ = [
     "AUTO_CHARTS",
@@ -85,6 +87,7 @@ __all__ = [
     "composition",
     "distribution",
     "format_number",
+    "format_range",
     "pyramid",
     "relation",
     "save",
@@ -133,6 +136,25 @@ def _month_ticks(axis: Any) -> None:
     )
 
 
+# The bin rules numpy.histogram knows by name.
+_BIN_RULES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")
+
+
+def _check_bins(bins: Any) -> None:
+    """``bins`` of :func:`distribution`: a rule's name, a count >= 1, or increasing edges."""
+    if isinstance(bins, str):
+        check_choice("bins", bins, _BIN_RULES)
+    elif isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        check_range("bins", bins, low=1, kind=(int, np.integer))
+    else:
+        try:
+            edges = np.asarray(bins, dtype=float)
+        except (TypeError, ValueError):
+            edges = np.zeros(0)
+        if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
+            raise ParameterError(message("charts.bins", got=repr(bins)))
+
+
 def _aggregate(
     frame: pd.DataFrame, keys: list[Any], y: Any, estimator: str | None, parameter: str = "y"
 ) -> tuple[pd.DataFrame, str, str]:
@@ -142,12 +164,8 @@ def _aggregate(
         return out, _COUNT, ""
     repeated = frame.duplicated(keys).any()
     if repeated and estimator is None:
-        label = axis_label(keys[0])
         raise ParameterError(
-            f"{label}ごとに '{y}' が複数行あります。合計を描くなら estimator='sum'、"
-            "平均を描くなら estimator='mean' を指定してください"
-            "(人数などは合計、1人あたりの金額などは平均が向いています)。\n"
-            f"There are several rows per '{keys[0]}'; pass estimator='sum' or estimator='mean'."
+            message("charts.several_rows", per=axis_label(keys[0]), per_en=keys[0], y=y)
         )
     if estimator is not None:
         check_choice("estimator", estimator, _ESTIMATORS)
@@ -283,9 +301,12 @@ def _pyramid_levels(
     levels = category_levels(frame[hue])
     if len(levels) != 2:
         raise ParameterError(
-            f"人口ピラミッドの左右には2つの区分が必要ですが、列 '{hue}' には {len(levels)} 個"
-            f"({', '.join(map(str, levels))})あります。\n"
-            f"A pyramid needs a hue column with two levels; '{hue}' has {len(levels)}."
+            message(
+                "charts.pyramid_sides",
+                column=hue,
+                count=len(levels),
+                levels=", ".join(map(str, levels)),
+            )
         )
     return levels
 
@@ -295,19 +316,9 @@ def _pyramid_years(
 ) -> list[Any]:
     """The one or two years to draw, sorted ([] when ``data`` has no time column)."""
     if year is not None and years is not None:
-        raise ParameterError(
-            "引数 'year'(1つの年度)と 'years'(2つの年度)は、どちらか一方だけを指定してください。\n"
-            "Pass either 'year' (one year) or 'years' (two years), not both."
-        )
+        raise ParameterError(message("charts.year_and_years"))
     if year is not None and np.ndim(year) > 0:
-        warnings.warn(
-            "pyramid: 2つの年度は year ではなく years=[...] で指定してください。"
-            "year にリストを渡す書き方は次の版で使えなくなるので、書きかえてください。\n"
-            "pyramid: pass two years as years=[...]; a list in 'year' will be removed in the "
-            "next release.",
-            FutureWarning,
-            stacklevel=3,
-        )
+        warnings.warn(message("charts.year_list"), FutureWarning, stacklevel=3)
         year, years = None, list(year)
     if time not in frame.columns:
         if year is not None or years is not None:
@@ -318,14 +329,16 @@ def _pyramid_years(
     missing = [v for v in wanted if v not in available]
     if missing:
         raise ParameterError(
-            f"{missing[0]} 年度のデータはありません。ある年度: "
-            f"{', '.join(f'{v:.0f}' for v in available)}\n"
-            f"There is no year {missing[0]} in '{time}'. Years in the data: {available}"
+            message(
+                "plot.no_year",
+                name="year" if year is not None else "years",
+                year=missing[0],
+                time=time,
+                years=", ".join(f"{v:.0f}" for v in available),
+            )
         )
     if not 1 <= len(wanted) <= 2:
-        raise ParameterError(
-            "引数 'years' には年度を2つまで指定してください。 / Pass one or two years in 'years'."
-        )
+        raise ParameterError(message("charts.two_years", got=repr(list(wanted))))
     return sorted(wanted)
 
 
@@ -720,6 +733,7 @@ def distribution(
     count_name, count_unit = count_label(frame)
     if kind in ("category", "area", "time"):
         return _count_bars(frame, x, hue, kind, palette, ax, dictionary, source)
+    _check_bins(bins)
     ax = new_axes(ax)
     values = finite(frame[x])
     if kind == "age" and isinstance(bins, str) and bins == "auto":
@@ -870,7 +884,7 @@ class Rule:
 #: of kind ``age`` also matches ``quantity``, and ``area`` also matches ``category``.
 RULES: tuple[Rule, ...] = (
     Rule("age", None, "category", "pyramid",
-         "年齢と2つの区分(性別など)の組み合わせなので、人口ピラミッドにしました。"
+         "年齢と二つの区分(性別など)の組み合わせなので、人口ピラミッドにしました。"
          "年齢構成の形(子どもの多さ、高齢化の進み具合)が一目で分かります。"),
     Rule("time", None, "any", "trend",
          "年(年度)ごとの件数なので、折れ線グラフにしました。増えているか減っているか、"
@@ -891,18 +905,18 @@ RULES: tuple[Rule, ...] = (
          "区分ごとの数量なので、平均を95%信頼区間つきで比べるグラフにしました。"
          "区間が重なっていれば、差は偶然の範囲かもしれません。"),
     Rule("category", "category", None, "composition",
-         "2つの区分の組み合わせなので、100%積み上げ棒グラフにしました。"
+         "二つの区分の組み合わせなので、100%積み上げ棒グラフにしました。"
          "区分ごとに内訳の割合を比べられます。"),
     Rule("category", None, "any", "distribution",
          "区分ごとの件数なので、棒グラフにしました。棒の長さで多い少ないを比べられます。"),
     Rule("quantity", None, "any", "distribution",
-         "1つの数量なので、ヒストグラムで分布を見ます。ばらつきや偏り、"
+         "一つの数量なので、ヒストグラムで分布を見ます。ばらつきや偏り、"
          "中央値の位置が分かります。"),
     Rule("quantity", "category", None, "distribution_by",
          "数量を区分ごとに分けたので、区分ごとのヒストグラムを重ねました。"
          "各区分の中での割合(%)なので、人数の違う区分も比べられます。"),
     Rule("quantity", "quantity", "any", "relation",
-         "2つの数量なので、散布図にしました。一方が大きいと他方も大きいかなど、"
+         "二つの数量なので、散布図にしました。一方が大きいと他方も大きいかなど、"
          "関係の有無と形が見えます。"),
 )  # fmt: skip
 
@@ -963,9 +977,7 @@ def choose(
         if kind == "id":
             label, _ = lookup(column, dictionary)
             raise ParameterError(
-                f"列 '{column}'({label})は識別番号なので、グラフの軸には使えません。"
-                "件数を見たいときは y を指定せずに、区分や年度の列を x に指定してください。\n"
-                f"The column '{column}' is an identifier; it cannot be an axis of a chart."
+                message("charts.id_axis", column=column, label=label, name=parameter)
             )
         kinds[parameter] = kind
     if hue is not None and kinds["hue"] in ("category", "area"):
@@ -981,12 +993,13 @@ def choose(
             if rule.chart == "pyramid" and len(category_levels(frame[hue])) != 2:
                 continue
             return Choice(rule, kinds)
-    described = ", ".join(f"{p}={KIND_JA[k]}" for p, k in kinds.items() if k is not None)
+    given = {p: k for p, k in kinds.items() if k is not None}
     raise ParameterError(
-        f"この列の組み合わせ({described})に合うグラフの決まりがありません。"
-        "x と y を入れ替えるか、charts の関数(trend, compare など)を直接使ってください。\n"
-        f"No rule of charts.auto fits these column kinds ({kinds}); call a chart function "
-        "directly."
+        message(
+            "charts.no_rule",
+            kinds=", ".join(f"{p}={KIND_JA[k]}" for p, k in given.items()),
+            kinds_en=", ".join(f"{p}={k}" for p, k in given.items()),
+        )
     )
 
 
@@ -1151,24 +1164,19 @@ def save(fig: Figure | Axes, path: str | Path, *, dpi: int = 300) -> Path:
     """
     figure = fig.figure if isinstance(fig, Axes) else fig
     if not isinstance(figure, Figure):
-        raise ParameterError(
-            "引数 'fig' にはグラフ(Figure か Axes)を指定してください"
-            f"({type(fig).__name__} が渡されました)。\n"
-            f"The 'fig' parameter must be a matplotlib Figure or Axes, not {type(fig).__name__}."
-        )
+        raise ParameterError(message("charts.save_fig", got=type(fig).__name__))
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in _FORMATS:
         raise ParameterError(
-            f"保存できる形式は {', '.join('.' + f for f in _FORMATS)} です"
-            f"('{path.name}' が渡されました)。ファイル名の拡張子を確認してください。\n"
-            f"The file name must end in one of {', '.join(_FORMATS)}, got '{path.name}'."
+            message(
+                "charts.save_suffix",
+                formats=", ".join("." + f for f in _FORMATS),
+                got=repr(path.name),
+            )
         )
     if not path.parent.is_dir():
-        raise ParameterError(
-            f"保存先のフォルダ '{path.parent}' がありません。先にフォルダを作ってください。\n"
-            f"The folder '{path.parent}' does not exist."
-        )
+        raise ParameterError(message("charts.save_folder", folder=path.parent))
     rc = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path"}
     with plt.rc_context(rc):
         figure.savefig(

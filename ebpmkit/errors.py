@@ -11,6 +11,8 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from ebpmkit.messages import message
+
 __all__ = [
     "CacheError",
     "EbpmkitError",
@@ -54,10 +56,7 @@ def check_choice(name: str, value: Any, options: Iterable[Any]) -> Any:
     options = list(options)
     if value not in options:
         shown = ", ".join(repr(o) for o in options)
-        raise ParameterError(
-            f"引数 '{name}' には {shown} のいずれかを指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be one of {shown}, but {value!r} was passed."
-        )
+        raise ParameterError(message("param.choice", name=name, options=shown, got=repr(value)))
     return value
 
 
@@ -78,20 +77,15 @@ def check_range(
     0.5
     """
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise ParameterError(
-            f"引数 '{name}' には数値を指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be a number, but {value!r} was passed."
-        )
+        raise ParameterError(message("param.not_number", name=name, got=repr(value)))
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and value > high
     if too_low or too_high or value != value:  # value != value catches NaN
         left = "[" if low_inclusive else "("
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise ParameterError(
-            f"引数 '{name}' は {left}{lo}, {hi}] の範囲で指定してください({value!r} が渡されました)。\n"
-            f"The '{name}' parameter must be in the range {left}{lo}, {hi}], got {value!r} instead."
-        )
+        interval = f"{left}{lo}, {hi}]"
+        raise ParameterError(message("param.range", name=name, interval=interval, got=repr(value)))
     return value
 
 
@@ -123,15 +117,9 @@ def renamed_parameters(**renames: str) -> Callable[[F], F]:
                 if old not in kwargs:
                     continue
                 if new in kwargs:
-                    raise ParameterError(
-                        f"引数 '{old}' と '{new}' は同じものです。'{new}' だけを指定してください。\n"
-                        f"The '{old}' and '{new}' parameters are the same; pass only '{new}'."
-                    )
+                    raise ParameterError(message("param.renamed_both", old=old, new=new))
                 warnings.warn(
-                    f"{func.__name__}: 引数 '{old}' は '{new}' に名前が変わりました。"
-                    f"'{old}' は次の版で使えなくなるので、{new}=... と書いてください。\n"
-                    f"{func.__name__}: the '{old}' parameter is now '{new}'; '{old}' will be "
-                    "removed in the next release.",
+                    message("param.renamed", function=func.__name__, old=old, new=new),
                     FutureWarning,
                     stacklevel=2,
                 )

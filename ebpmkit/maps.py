@@ -46,6 +46,7 @@ from ebpmkit._labels import (
 )
 from ebpmkit._plotting import add_source, as_frame, new_axes
 from ebpmkit.errors import ParameterError, check_choice, check_range, renamed_parameters
+from ebpmkit.messages import Message, message
 
 __all__ = [
     "MISSING_LABEL",
@@ -71,10 +72,12 @@ _NAME_KEYS = ("name", "S_NAME", "district_name", "chome_name", "N03_004")
 # --------------------------------------------------------------------------------------------
 # Reading boundaries
 # --------------------------------------------------------------------------------------------
-def _unreadable(path: Path, why_ja: str, why_en: str) -> ParameterError:
+def _unreadable(path: Path, why: Message, detail: object = "") -> ParameterError:
+    """The error for a boundary file that cannot be read: why (a message) and the cause."""
+    # the cause (an exception's own words) is English: it goes in the English line only
+    detail_en = f" ({detail})" if detail else ""
     return ParameterError(
-        f"境界ファイル '{path}' を読めません: {why_ja}\n"
-        f"The boundary file '{path}' cannot be read: {why_en}"
+        message("maps.unreadable", path=path, why=why, detail="", detail_en=detail_en)
     )
 
 
@@ -82,17 +85,13 @@ def _read_geojson(path: Path) -> dict[str, Any]:
     try:
         collection = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise _unreadable(path, "UTF-8 の文字として読めません。", str(exc)) from exc
+        raise _unreadable(path, message("maps.why_utf8"), exc) from exc
     except json.JSONDecodeError as exc:
-        raise _unreadable(
-            path, f"GeoJSON(JSON)の形になっていません({exc.lineno} 行目)。", str(exc)
-        ) from exc
+        raise _unreadable(path, message("maps.why_json", line=exc.lineno), exc) from exc
     if isinstance(collection, dict) and collection.get("type") == "Feature":
         collection = {"type": "FeatureCollection", "features": [collection]}
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise _unreadable(
-            path, "FeatureCollection ではありません。", "not a GeoJSON FeatureCollection"
-        )
+        raise _unreadable(path, message("maps.why_collection"))
     return collection
 
 
@@ -116,18 +115,8 @@ def _read_shapefile(path: Path, encoding: str | None) -> dict[str, Any]:
             if "decode" in str(exc).lower():  # pyshp wraps UnicodeDecodeError: try the next
                 last = exc
                 continue
-            raise _unreadable(
-                path,
-                "Shapefile として読めません(.shp と同じ名前の .shx と .dbf が同じフォルダに"
-                "必要です)。",
-                str(exc),
-            ) from exc
-    raise _unreadable(
-        path,
-        f"属性の文字コードが分かりません(試したもの: {', '.join(encodings)})。"
-        "encoding='cp932' などを指定してください。",
-        str(last),
-    )
+            raise _unreadable(path, message("maps.why_shapefile"), exc) from exc
+    raise _unreadable(path, message("maps.why_encoding", tried=", ".join(encodings)), last)
 
 
 def read_boundaries(
@@ -167,21 +156,14 @@ def read_boundaries(
     """
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(
-            f"境界ファイル '{path}' が見つかりません。ファイル名と場所を確認してください。\n"
-            f"The boundary file '{path}' does not exist."
-        )
+        raise ParameterError(message("maps.no_file", path=path))
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         collection = _read_geojson(path)
     elif suffix in (".shp", ".zip"):
         collection = _read_shapefile(path, encoding)
     else:
-        raise _unreadable(
-            path,
-            "形式が分かりません。.geojson・.json・.shp・.zip のファイルを指定してください。",
-            "the file must be .geojson, .json, .shp or .zip",
-        )
+        raise _unreadable(path, message("maps.why_suffix"))
     features = [
         f
         for f in collection.get("features", [])
@@ -189,24 +171,16 @@ def read_boundaries(
         and (f.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")
     ]
     if not features:
-        raise _unreadable(
-            path, "多角形(Polygon)の境界が1つもありません。", "it holds no polygon features"
-        )
+        raise _unreadable(path, message("maps.why_no_polygon"))
     keys = list((features[0].get("properties") or {}).keys())
     code_key = code or next((k for k in _CODE_KEYS if k in keys), None)
     if code_key is None or code_key not in keys:
         raise ParameterError(
-            f"境界ファイルに地域コードの属性{f' {code!r}' if code else ''}が見つかりません。"
-            f"code= に次のどれかを指定してください: {', '.join(keys)}\n"
-            f"No area code attribute{f' {code!r}' if code else ''} in the boundary file; "
-            f"pass code= one of: {', '.join(keys)}"
+            message("maps.no_code", code=f" {code!r}" if code else "", keys=", ".join(keys))
         )
     name_key = name or next((k for k in _NAME_KEYS if k in keys), None)
     if name is not None and name not in keys:
-        raise ParameterError(
-            f"境界ファイルに属性 '{name}' がありません。使える属性: {', '.join(keys)}\n"
-            f"The boundary file has no attribute '{name}'. Attributes: {', '.join(keys)}"
-        )
+        raise ParameterError(message("maps.no_name", name=name, keys=", ".join(keys)))
     out = []
     for f in features:
         props = dict(f.get("properties") or {})
@@ -310,12 +284,7 @@ def _profile_of(profile: Any) -> Any:
 def _collection(boundaries: Any, profile: Any, level: str) -> dict[str, Any]:
     if boundaries is not None:
         if not (isinstance(boundaries, dict) and isinstance(boundaries.get("features"), list)):
-            raise ParameterError(
-                "引数 'boundaries' には read_boundaries() の結果(GeoJSON の FeatureCollection)"
-                "を指定してください。\n"
-                "The 'boundaries' parameter must be a GeoJSON FeatureCollection "
-                "(see read_boundaries)."
-            )
+            raise ParameterError(message("maps.boundaries", got=type(boundaries).__name__))
         return boundaries
     from ebpmkit.synth.geography import boundaries as builtin
 
@@ -355,10 +324,7 @@ def _not_quantity(value: str, examples: pd.Series) -> ParameterError:
     label, _ = lookup(value)
     named = f"'{value}'" if label == value else f"'{value}'({label})"
     return ParameterError(
-        f"列 {named} は数値ではない値({shown} など)を含むので、地図の色分けに使えません。"
-        "数値の列を指定してください(秘匿の印 X や * は使えます)。\n"
-        f"The column '{value}' holds values that are not numbers ({shown}); "
-        "a map needs a numeric value column."
+        message("maps.not_quantity", column=named, column_en=f"'{value}'", examples=shown)
     )
 
 
@@ -384,13 +350,7 @@ def _per_area(
     if table["code"].duplicated().any():
         if estimator is None:
             first = table.loc[table["code"].duplicated(), "code"].iloc[0]
-            raise ParameterError(
-                f"地域コード {first} の行が複数あります。地図には1地域1つの値が必要です。"
-                "合計なら estimator='sum'、平均なら estimator='mean' を指定するか、"
-                "先に groupby で集計してください。\n"
-                f"Area code {first} has several rows; pass estimator='sum' or 'mean', or "
-                "aggregate first."
-            )
+            raise ParameterError(message("maps.several_rows", code=first))
         check_choice("estimator", estimator, ("sum", "mean"))
         grouped = table.groupby("code")["v"]
         return (grouped.sum(min_count=1) if estimator == "sum" else grouped.mean()), hidden
@@ -402,12 +362,7 @@ def _check_codes(values: pd.Series, hidden: set[str], known: list[str], area: st
     if unknown:
         shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         sample = ", ".join(known[:3] + (["...", known[-1]] if len(known) > 3 else []))
-        raise ParameterError(
-            f"地図にない地域コードがあります(列 '{area}'): {shown}。"
-            f"この地図のコードは {sample} です。別の自治体のデータなら profile= を、"
-            "町丁のデータなら level='chome' を確認してください。\n"
-            f"Codes in '{area}' that are not on the map: {shown}. The map's codes are {sample}."
-        )
+        raise ParameterError(message("maps.unknown_codes", area=area, codes=shown, sample=sample))
 
 
 def _select_year(frame: pd.DataFrame, year: Any, time: str) -> pd.DataFrame:
@@ -419,16 +374,23 @@ def _select_year(frame: pd.DataFrame, year: Any, time: str) -> pd.DataFrame:
     if year is None:
         if len(years) > 1:
             raise ParameterError(
-                f"データに複数の年度({years[0]:.0f}〜{years[-1]:.0f})が含まれています。"
-                "year= で1つの年度を選ぶか、年度ごとの地図なら maps.small_multiples を"
-                "使ってください。\n"
-                f"The data hold several years in '{time}'; pass year= or use small_multiples."
+                message(
+                    "maps.several_years",
+                    first=f"{years[0]:.0f}",
+                    last=f"{years[-1]:.0f}",
+                    time=time,
+                )
             )
         return frame
     if year not in years:
         raise ParameterError(
-            f"{year} 年度のデータはありません。ある年度: {', '.join(f'{v:.0f}' for v in years)}\n"
-            f"There is no year {year} in '{time}'."
+            message(
+                "plot.no_year",
+                name="year",
+                year=year,
+                time=time,
+                years=", ".join(f"{v:.0f}" for v in years),
+            )
         )
     return frame[frame[time] == year]
 
@@ -479,11 +441,7 @@ def classify(
             or not np.all(np.isfinite(cuts))
             or np.any(np.diff(cuts) <= 0)
         ):
-            raise ParameterError(
-                "引数 'breaks' には、小さい順に並んだ数値のリストを指定してください"
-                f"({list(breaks)!r} が渡されました)。\n"
-                f"The 'breaks' parameter must be increasing numbers, got {list(breaks)!r}."
-            )
+            raise ParameterError(message("maps.breaks", got=repr(list(breaks))))
         return cuts
     check_choice("scheme", scheme, SCHEMES)
     check_range("k", k, low=2, high=9, kind=int)
@@ -843,8 +801,13 @@ def small_multiples(
     for p in panels:
         if p not in available:
             raise ParameterError(
-                f"列 '{time}' に {p} はありません。ある値: {', '.join(map(str, available))}\n"
-                f"'{time}' has no value {p}. Values: {available}"
+                message(
+                    "plot.no_year",
+                    name="years",
+                    year=p,
+                    time=time,
+                    years=", ".join(map(str, available)),
+                )
             )
     collection = _collection(boundaries, profile, level)
     known = [str(f["properties"].get("code")) for f in collection["features"]]

@@ -283,7 +283,7 @@ def test_too_many_colours():
 
 
 def test_pyramid_checks():
-    with pytest.raises(ParameterError, match="2つの区分"):
+    with pytest.raises(ParameterError, match="二つの区分"):
         charts.pyramid(people(), hue="area")
     with pytest.raises(ParameterError, match="1999 年度のデータはありません"):
         charts.pyramid(people(), year=1999)

@@ -253,7 +253,9 @@ def test_unknown_district_code():
     frame = pd.DataFrame({"district_code": ["D01", "D99"], "v": [1, 2]})
     with pytest.raises(ParameterError) as err:
         maps.choropleth(frame, value="v", profile="town")
-    assert str(err.value).startswith("地図にない地域コードがあります(列 'district_code'): D99")
+    assert str(err.value).startswith(
+        "地図にない地域コードがあります(引数 'area' の列 'district_code'): D99"
+    )
     assert "D01, D02, D03, ..., D08" in str(err.value)
 
 
@@ -311,7 +313,7 @@ def test_unreadable_boundary_files(tmp_path, name, content, match):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ParameterError, match=match) as err:
         maps.read_boundaries(path)
-    assert str(err.value).startswith("境界ファイル")
+    assert str(err.value).startswith("引数 'path' の境界ファイル")
 
 
 def test_missing_file_and_missing_dbf(tmp_path):

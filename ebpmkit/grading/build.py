@@ -38,6 +38,7 @@ from ebpmkit.errors import EbpmkitError
 from ebpmkit.grading import questions
 from ebpmkit.grading.messages import text
 from ebpmkit.grading.questions import get_exercise
+from ebpmkit.messages import message
 
 __all__ = ["BuildError", "BuildResult", "build_notebook", "main", "strip_solutions"]
 
@@ -122,27 +123,18 @@ def strip_solutions(source: str, *, where: str = "") -> str:
             if begin:
                 region, indent = [], begin.group(1)
             elif END.match(line):
-                raise BuildError(
-                    f"{where}: END SOLUTION without BEGIN SOLUTION. / "
-                    "'### END SOLUTION' の前に '### BEGIN SOLUTION' がありません。"
-                )
+                raise BuildError(message("build.end_without_begin", where=where))
             else:
                 out.append(line)
         elif END.match(line):
             out.extend(_stub(region, indent))
             region = None
         elif begin:
-            raise BuildError(
-                f"{where}: BEGIN SOLUTION inside another solution region. / "
-                "解答の範囲が入れ子になっています。"
-            )
+            raise BuildError(message("build.nested", where=where))
         else:
             region.append(line)
     if region is not None:
-        raise BuildError(
-            f"{where}: BEGIN SOLUTION without END SOLUTION. / "
-            "'### BEGIN SOLUTION' に対応する '### END SOLUTION' がありません。"
-        )
+        raise BuildError(message("build.begin_without_end", where=where))
     return "\n".join(out)
 
 
@@ -176,10 +168,7 @@ def build_notebook(master: nbformat.NotebookNode, *, source: str = "") -> nbform
     meta = dict(master.metadata.get("ebpmkit", {}))
     exercise_id = meta.get("exercise")
     if not exercise_id:
-        raise BuildError(
-            f"{source}: the notebook metadata has no ebpmkit.exercise (the exercise id, e.g. "
-            '"00"). / ノートブックのメタデータに ebpmkit.exercise(課題番号)を書いてください。'
-        )
+        raise BuildError(message("build.no_exercise", source=source))
     ex = get_exercise(exercise_id)
     nb = copy.deepcopy(master)
     checked: list[str] = []
@@ -195,9 +184,14 @@ def build_notebook(master: nbformat.NotebookNode, *, source: str = "") -> nbform
     unknown = sorted(set(checked) - set(ex.ids))
     if missing or unknown:
         raise BuildError(
-            f"{source}: exercise {ex.id} declares {list(ex.ids)}; the notebook checks "
-            f"{sorted(set(checked))} (missing {missing}, unknown {unknown}). / "
-            "ノートブックの check(...) と問題の定義が一致しません。"
+            message(
+                "build.checks_differ",
+                source=source,
+                exercise=ex.id,
+                declared=", ".join(ex.ids),
+                missing=", ".join(missing) or "-",
+                unknown=", ".join(unknown) or "-",
+            )
         )
     meta.update(
         {
@@ -257,15 +251,13 @@ def build(
     """
     solutions, exercises = Path(solutions), Path(exercises)
     if not solutions.is_dir():
-        raise BuildError(
-            f"The solutions folder {solutions} does not exist. / 解答のフォルダ {solutions} がありません。"
-        )
+        raise BuildError(message("build.no_solutions", folder=solutions))
     results = []
     for master_path in _masters(solutions):
         try:
             master = nbformat.read(master_path, as_version=4)
         except Exception as exc:
-            raise BuildError(f"{master_path}: cannot read the notebook ({exc}).") from exc
+            raise BuildError(message("build.unreadable", path=master_path, reason=exc)) from exc
         rel = f"{solutions.name}/{master_path.name}"
         content = _render(build_notebook(master, source=rel))
         target = exercises / master_path.name

@@ -25,7 +25,9 @@ from __future__ import annotations
 import html
 import json
 import os
+import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,7 @@ import pandas as pd
 
 from ebpmkit.errors import EbpmkitError, ParameterError
 from ebpmkit.grading import _store
-from ebpmkit.grading.messages import text
+from ebpmkit.grading.messages import count_text, text
 from ebpmkit.grading.questions import (
     MAX_ANSWER_BYTES,
     Exercise,
@@ -46,6 +48,7 @@ from ebpmkit.grading.questions import (
     exercise_ids,
     get_exercise,
 )
+from ebpmkit.messages import message
 
 if TYPE_CHECKING:
     from ebpmkit.dataset import Dataset
@@ -55,6 +58,7 @@ __all__ = [
     "STRICT_ENV",
     "AnswerError",
     "check",
+    "exercise_id",
     "hint",
     "is_strict",
     "progress",
@@ -79,6 +83,9 @@ class _Session:
 
 
 _SESSION: _Session | None = None
+
+# What ``check("q1")`` gets when no answer is passed (``None`` and ``...`` are answers: "not yet").
+_NO_ANSWER: Any = object()
 
 
 class _Notice:
@@ -130,7 +137,7 @@ def _require_session() -> _Session | None:
     if _SESSION is None:
         _show(_Notice(text("not_started"), "#E69F00"))
         if is_strict():
-            raise AnswerError(text("not_started"))
+            raise AnswerError(message("grading.not_started"))
     return _SESSION
 
 
@@ -149,25 +156,65 @@ def _session_and_question(question: str) -> tuple[_Session, Question] | None:
         return None
 
 
+def exercise_id(exercise: str | int) -> str:
+    """The registered exercise id meant by ``exercise``: ``"2"``, ``2`` and ``"０２"`` are ``"02"``.
+
+    Raises
+    ------
+    ParameterError
+        When no exercise has that id; the message lists every id with its title, in Japanese.
+
+    Examples
+    --------
+    >>> exercise_id("0"), exercise_id(2), exercise_id(" 02 ")
+    ('00', '02', '02')
+    >>> exercise_id("99")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ebpmkit.errors.ParameterError: 練習問題「99」はありません...
+    """
+    ids = exercise_ids()
+    if isinstance(exercise, bool) or not isinstance(exercise, str | int):
+        wanted = repr(exercise)
+    else:
+        wanted = unicodedata.normalize("NFKC", str(exercise)).strip()
+        if wanted in ids:
+            return wanted
+        if wanted.isdigit() and wanted.zfill(2) in ids:
+            return wanted.zfill(2)
+    choices = "\n".join(f'  "{i}": {get_exercise(i).title}' for i in ids)
+    raise ParameterError(
+        message(
+            "grading.start_unknown", exercise=wanted, choices=choices, choices_en=", ".join(ids)
+        )
+    )
+
+
 def start(exercise: str = "00") -> Dataset:
     """Begin an exercise: load its dataset and prepare the answer key.
 
     Parameters
     ----------
     exercise : str
-        Exercise id, e.g. ``"00"`` (see :func:`~ebpmkit.grading.questions.exercise_ids`).
+        Exercise id, e.g. ``"00"`` (see :func:`~ebpmkit.grading.questions.exercise_ids`);
+        ``"2"`` or ``2`` mean ``"02"``.
 
     Returns
     -------
     Dataset
         The synthetic municipality the exercise's questions are about.
 
+    Raises
+    ------
+    ParameterError
+        When there is no such exercise; the Japanese message lists the exercises.
+
     Examples
     --------
     >>> ds = start("00")  # doctest: +SKIP
     """
     global _SESSION
-    ex = get_exercise(exercise)
+    ex = get_exercise(exercise_id(exercise))
     ds = ex.data.load()
     # Computed now, before the learner can change a table of ds.
     key = ex.answer_key(ds)
@@ -220,7 +267,33 @@ def _save_progress(ex: Exercise, verdict: Verdict | None, question: str, hints: 
         _show(_Notice(text("progress_unsaved", error=exc), "#E69F00"))
 
 
-def check(question: str, answer: Any) -> None:
+def _is_estimate(answer: Any) -> bool:
+    """Whether ``answer`` is a result of :mod:`ebpmkit.evaluate` (without importing it)."""
+    module = sys.modules.get("ebpmkit.evaluate")
+    cls = getattr(module, "EffectEstimate", None)
+    return cls is not None and isinstance(answer, cls)
+
+
+def _no_answer(question: str) -> None:
+    """``check("q1")`` without an answer: a kind verdict (strict mode raises it)."""
+    found = _session_and_question(question)
+    if found is None:
+        return
+    _, q = found
+    verdict = Verdict(q.id, "unanswered", 0, q.points, text("no_answer", question=q.id))
+    _show(verdict)
+    if is_strict():
+        raise AnswerError(
+            message(
+                "grading.strict_failed",
+                question=q.id,
+                detail=verdict.message,
+                detail_en="no answer was passed",
+            )
+        )
+
+
+def check(question: str, answer: Any = _NO_ANSWER) -> None:
     """Check an answer and show a Japanese verdict with the most specific hint.
 
     Parameters
@@ -228,7 +301,8 @@ def check(question: str, answer: Any) -> None:
     question : str
         Question id, e.g. ``"q1"``.
     answer : object
-        The answer; ``...`` (the exercise's stub) means "not answered yet".
+        The answer; ``...`` (the exercise's stub) means "not answered yet". Leaving it out
+        shows a verdict saying how to pass it (``check("q1", 答え)``).
 
     Raises
     ------
@@ -240,6 +314,9 @@ def check(question: str, answer: Any) -> None:
     >>> check("q1", 14062)  # doctest: +SKIP
     ✅ 正解です!q1(10点)
     """
+    if answer is _NO_ANSWER:
+        _no_answer(question)
+        return
     found = _session_and_question(question)
     if found is None:
         return
@@ -254,6 +331,8 @@ def check(question: str, answer: Any) -> None:
         session.key[q.id],
         hint_level=max(session.hints_seen.get(q.id, 0), 1),
     )
+    if verdict.outcome == "invalid" and q.kind == "number" and _is_estimate(answer):
+        verdict = replace(verdict, hint=text("use_estimate"))
     shown = verdict.extra.get("hint_level")
     if shown is not None:
         # The learner has now seen this rung; hint() goes on from the next one.
@@ -265,10 +344,11 @@ def check(question: str, answer: Any) -> None:
     _show(verdict)
     if is_strict() and not verdict.passed:
         raise AnswerError(
-            text(
-                "strict_failed",
+            message(
+                "grading.strict_failed",
                 question=q.id,
                 detail=" ".join(verdict.lines()[1:]) or verdict.message,
+                detail_en=f"the answer is {verdict.outcome}",
             )
         )
 
@@ -294,7 +374,7 @@ def hint(question: str) -> None:
     seen = session.hints_seen.get(q.id, 0)
     total = len(q.hints)
     if seen >= total:
-        _show(_Notice(text("hint_all_seen", question=q.id, total=total), "#56B4E9"))
+        _show(_Notice(text("hint_all_seen", question=q.id, count=count_text(total)), "#56B4E9"))
         return
     level = seen + 1
     message = text("hint_label", level=level, total=total, hint=q.hints[level - 1])
@@ -311,7 +391,7 @@ def progress_table() -> pd.DataFrame:
     Examples
     --------
     >>> list(progress_table().columns)[:3]
-    ['課題', '題名', '問題数']
+    ['練習問題', '題名', '問題数']
     """
     stored = _store.read_progress().get("exercises", {})
     rows = []
@@ -330,7 +410,7 @@ def progress_table() -> pd.DataFrame:
         answered = [r for r in questions.values() if r.get("outcome") not in (None, "unanswered")]
         rows.append(
             {
-                "課題": ex_id,
+                text("progress_exercise"): ex_id,
                 "題名": title,
                 "問題数": count,
                 "回答済み": len(answered),

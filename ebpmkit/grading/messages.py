@@ -12,7 +12,9 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "OUTCOME_LABELS", "STATUS_LABELS", "text"]
+import math
+
+__all__ = ["MESSAGES", "OUTCOME_LABELS", "STATUS_LABELS", "number_text", "text"]
 
 MESSAGES: dict[str, str] = {
     # --- verdicts shown by check() -------------------------------------------------------
@@ -29,26 +31,34 @@ MESSAGES: dict[str, str] = {
         "よければ、理由や具体例を書き足して、もう一度実行してください(書き足さなくても記録は残ります)。"
     ),
     "invalid": "{question} の答えの形が違います。{reason}",
-    "strict_failed": "{question}: 厳密モード(EBPMKIT_STRICT=1)で正解になりませんでした。{detail}",
+    "no_answer": (
+        "{question} の答えが渡されていません。"
+        'check("{question}", 答え) のように、問題番号のあとに答え(答えを入れた変数)を書いて、'
+        "もう一度実行してください。"
+    ),
     # --- reasons for an invalid answer -------------------------------------------------
-    "need_number": "数値を1つ入れてください(いまは {got} が入っています)。",
+    "need_number": "数値を一つ入れてください(いまは {got} が入っています)。",
     "need_number_from_table": (
-        "表(Series や DataFrame)ではなく、数値を1つ取り出して答えてください"
+        "表(Series や DataFrame)ではなく、数値を一つ取り出して答えてください"
         "(例: int(...) や .iloc[0])。"
     ),
     "need_finite": "数値が NaN(欠損値)や無限大になっています。計算の途中を確かめてください。",
-    "need_choice": "次の選択肢から1つ選んで、文字列で答えてください: {options}(いまは {got})。",
+    "need_choice": "次の選択肢から一つ選んで、文字列で答えてください: {options}(いまは {got})。",
     "need_choice_chart": (
-        "次のグラフから1つ選んで、文字列で答えてください: {options}"
+        "次のグラフから一つ選んで、文字列で答えてください: {options}"
         "(いまは {got})。「グラフ」は省いてもかまいません。"
     ),
     "option_with_synonyms": "{option}({synonyms}でも可)",
     "need_choice_from_table": (
-        "選択肢を1つだけ、文字列で答えてください(例: .index[0] や .idxmax() で取り出せます)。"
+        "選択肢を一つだけ、文字列で答えてください(例: .index[0] や .idxmax() で取り出せます)。"
     ),
     "need_table": "表(DataFrame または Series)で答えてください(いまは {got} が入っています)。",
     "need_text": "文章(文字列)で答えてください(いまは {got} が入っています)。",
     "unreadable": "この答え({got})は採点で読み取れない形です。数値・文字列・表のどれかで答えてください。",
+    "use_estimate": (
+        "分析の結果(EffectEstimate)がそのまま入っています。答えには推定値の数値を使います。"
+        "推定値は .estimate で取り出せます(例: 結果を res に入れたなら res.estimate)。"
+    ),
     # --- table comparison ---------------------------------------------------------------
     "table_columns": "表の列名が違います。問題文で指定された列をそろえてください。",
     "table_rows": "表の行数が違います。絞り込みや集計の単位を確かめてください。",
@@ -59,24 +69,25 @@ MESSAGES: dict[str, str] = {
     "hint_none": "{question} にはヒントが用意されていません。",
     "hint_all_shown": "ヒントはこれで全部です。ここまでのヒントを見直して、もう一度試してみましょう。",
     "hint_all_seen": (
-        "{question} のヒントは、もう全部表示しました(全{total}つ)。"
+        "{question} のヒントは、もう全部表示しました(全部で{count})。"
         "上に表示されたヒントを見直して、もう一度試してみましょう。"
     ),
     "hint_more": 'もっとヒントが欲しいときは hint("{question}") を実行してください。',
     # --- notebook session ---------------------------------------------------------------
     "started": (
-        "{title}(課題 {exercise}): {count}問、合計{points}点。"
+        "練習問題 {exercise}「{title}」: {count}問、合計{points}点。"
         '答えができたら check("問題番号", 答え) で確かめられます。'
     ),
     "not_started": (
         "先に、ノートブックの最初のほうにある start(...) のセルを実行してください"
-        "(課題のデータと答え合わせの準備をします)。"
+        "(練習問題のデータと答え合わせの準備をします)。"
     ),
-    "unknown_question": "{question} という問題はこの課題にありません。問題番号: {ids}",
-    "unknown_exercise": "課題 {exercise} は登録されていません。登録されている課題: {ids}",
+    "unknown_question": "{question} という問題はこの練習問題にありません。問題番号: {ids}",
+    "unknown_exercise": "練習問題 {exercise} はありません。練習問題の番号: {ids}",
     "key_failed": "{question} の答え合わせの準備に失敗しました。講師に知らせてください({error})。",
     "progress_unsaved": "進み具合を保存できませんでした({error})。答え合わせはそのまま続けられます。",
     "progress_title": "これまでの進み具合",
+    "progress_exercise": "練習問題",
     # --- stubs written by `ebpmkit build` ------------------------------------------------
     "stub_comment": "# ▼ ここにコードを書いてください。",
     "stub_answer": "# ▼ ここにコードを書いてください。「...」を書きかえて、答えを {name} に入れます。",
@@ -100,7 +111,7 @@ MESSAGES: dict[str, str] = {
     # --- feedback page ------------------------------------------------------------------
     "feedback_title": "{learner} さんの採点結果",
     "feedback_intro": (
-        "課題の採点結果です。正解の値は表示していません。"
+        "練習問題の採点結果です。正解の値は表示していません。"
         "ヒントを手がかりに、もう一度ノートブックで check を実行して確かめてみましょう。"
     ),
     "feedback_status": "状態: {label}",
@@ -108,8 +119,8 @@ MESSAGES: dict[str, str] = {
     "feedback_your_answer": "あなたの答え",
     "feedback_text_answer": "あなたの記述",
     "feedback_synthetic": "データはすべて架空の自治体の合成データです。",
-    "feedback_exercise": "課題{exercise}: {title}",
-    "feedback_exercise_id": "課題{exercise}",
+    "feedback_exercise": "練習問題 {exercise}: {title}",
+    "feedback_exercise_id": "練習問題 {exercise}",
     "feedback_file": "ファイル: {name}",
     "feedback_question": "問題",
     "feedback_outcome": "結果",
@@ -138,7 +149,7 @@ STATUS_LABELS: dict[str, str] = {
     "memory": "メモリの使用量が上限を超えました。それまでに記録できた答えだけ採点しました。",
     "not_a_notebook": "ノートブック(.ipynb)ではないファイルです。採点していません。",
     "corrupt": "ノートブックのファイルが壊れていて読めません。採点していません。",
-    "wrong_exercise": "採点対象と違う課題のノートブックです。採点していません。",
+    "wrong_exercise": "採点対象と違う練習問題のノートブックです。採点していません。",
     "grader_error": "採点の仕組みの側で問題が起きました。講師に連絡してください。",
 }
 
@@ -152,3 +163,42 @@ def text(key: str, **values: object) -> str:
     '正解です!q2(10点)'
     """
     return MESSAGES[key].format(**values)
+
+
+def count_text(n: int) -> str:
+    """A count of things in words, as 公用文 writes it: 漢数字 with つ up to nine, then 個.
+
+    Examples
+    --------
+    >>> count_text(3), count_text(9), count_text(12)
+    ('三つ', '九つ', '12個')
+    """
+    return f"{'一二三四五六七八九'[n - 1]}つ" if 1 <= n <= 9 else f"{n:,}個"
+
+
+def number_text(value: float) -> str:
+    """A learner's number written for a message: thousands separators, never ``2.508e+06``.
+
+    Whole numbers keep every digit; other numbers are rounded to two decimals, or to four
+    significant digits when they are smaller than 10.
+
+    Examples
+    --------
+    >>> number_text(2508000.0), number_text(14062), number_text(-1234.5678)
+    ('2,508,000', '14,062', '-1,234.57')
+    >>> number_text(19.914), number_text(0.000123456), number_text(1e20)
+    ('19.91', '0.0001235', '100,000,000,000,000,000,000')
+    >>> number_text(float("nan")), number_text(float("-inf"))
+    ('NaN(欠損値)', '-無限大')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return "NaN(欠損値)"
+    if math.isinf(value):
+        return "無限大" if value > 0 else "-無限大"
+    if value == int(value):
+        return f"{int(value):,}"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = min(max(2, 3 - magnitude), 12)
+    shown = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if shown in ("-0", "") else shown

@@ -29,10 +29,15 @@ STATUSES = tuple(STATUS_LABELS)
 
 @dataclass(frozen=True)
 class Submission:
-    """One file handed in: where it is and whose it is."""
+    """One file handed in: where it is, whose it is, and whether it was named itself.
+
+    ``given`` is False for a file found inside a folder given on the command line; such a
+    file that is no exercise's notebook (a lesson in a learner's home) is not a submission.
+    """
 
     path: Path
     learner: str
+    given: bool = True
 
 
 @dataclass

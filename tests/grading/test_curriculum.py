@@ -4,6 +4,7 @@ and every computed question knows at least two real misconceptions."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,22 @@ def test_each_graded_lesson_has_a_rich_exercise(exercise_id):
             assert len(q.misconceptions) >= 2, f"{exercise_id}-{q.id} needs two misconceptions"
     assert (ROOT / "solutions" / ex.notebook).is_file()
     assert (ROOT / "exercises" / ex.notebook).is_file()
+
+
+@pytest.mark.parametrize("exercise_id", ["00", *GRADED])
+def test_an_exercise_has_one_name_in_its_notebook_and_in_progress(exercise_id):
+    # progress(), the grade report and the notebook's heading all show the bank's title.
+    ex = get_exercise(exercise_id)
+    for folder in ("solutions", "exercises"):
+        nb = json.loads((ROOT / folder / ex.notebook).read_text(encoding="utf-8"))
+        heading = "".join(nb["cells"][0]["source"]).splitlines()[0]
+        assert heading == f"# 練習問題 {exercise_id}: {ex.title}", folder
+
+
+def test_learner_texts_call_an_exercise_by_one_name():
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "ebpmkit").rglob("*.py")]
+    for folder in ("notebooks", "exercises", "solutions"):
+        texts += [p.read_text(encoding="utf-8") for p in (ROOT / folder).rglob("*.ipynb")]
+    # 課題 stays free for its other sense (地域の課題, a policy problem).
+    exercise_as_kadai = re.compile(r"課題\s*[0-9{]|この課題|課題のデータ|課題番号")
+    assert not [t for t in texts if exercise_as_kadai.search(t)], "an exercise is a 練習問題"

@@ -1,9 +1,14 @@
 """Exercise 00 (practice): the population of the fictional ward in the latest fiscal year.
 
 Three questions on ``resident_years`` (one row per resident per fiscal year, as of 1 April):
-a count, a share with tolerance and a choice. Each misconception is a mistake staff really
-make with register data: counting every year's rows, reading the list of everyone ever
-registered, giving a fraction for a percentage, and comparing counts instead of rates.
+a count (the change in population from the first to the latest year), a share with tolerance
+and a choice. Each misconception is a mistake staff really make with register data: counting
+every year's rows, reading the list of everyone ever registered, subtracting the wrong way or
+from the wrong year, giving a fraction for a percentage, and comparing counts instead of rates.
+
+Lesson 00 shows this exercise's data (it practises ``check`` on it) and prints the latest
+year's population, so q1 asks for the change since the first year, which the lesson never
+prints (tests/test_lesson_answers.py).
 
 Examples
 --------
@@ -48,38 +53,71 @@ def _area_counts(ds: Dataset) -> pd.Series:
     return (now["age"] >= 65).groupby(now["area"], observed=True).sum()
 
 
+def _population(ds: Dataset, which: str = "last") -> int:
+    return len(_year(ds, which))
+
+
+def _previous_year(ds: Dataset) -> int:
+    years = sorted(ds.resident_years["fiscal_year"].unique())
+    ry = ds.resident_years
+    return len(ry[ry["fiscal_year"] == years[-2]]) if len(years) > 1 else 0
+
+
 Q1 = Question(
     id="q1",
     points=10,
     kind="number",
-    prompt="最新年度(4月1日時点)の人口は何人ですか。",
-    concept="1人1年度1行の表から、ある時点の人数を数える",
-    expected=lambda ds: len(_year(ds)),
+    prompt=(
+        "最新年度の人口(4月1日時点)は、最初の年度の人口(4月1日時点)と比べて何人増えましたか。"
+        "減った場合はマイナスの数で答えてください。"
+    ),
+    concept="1人1年度1行の表から、二つの時点の人数を数えて比べる",
+    expected=lambda ds: _population(ds) - _population(ds, "first"),
     hints=(
-        "resident_years は「各年度4月1日時点の住民」の表で、1人につき年度ごとに1行あります。",
-        '最新年度は ry["fiscal_year"].max() で分かります。',
-        '最新年度の行だけを取り出して数えます: len(ry[ry["fiscal_year"] == 最新年度])',
+        "resident_years は「各年度4月1日時点の住民」の表で、1人につき年度ごとに1行あります。"
+        "年度で行を絞って数えると、その年度の人口になります。",
+        '最初の年度は ry["fiscal_year"].min()、最新年度は ry["fiscal_year"].max() で分かります。',
+        '増えた人数 = len(ry[ry["fiscal_year"] == 最新年度]) - len(ry[ry["fiscal_year"] == 最初の年度])',
     ),
     misconceptions=(
         Misconception(
             "all_years",
             lambda ds: len(ds.resident_years),
             "resident_years の全部の行を数えると、同じ人を年度の数だけ重ねて数えてしまいます。"
-            "最新年度の行だけに絞りましょう。",
+            "年度で行を絞ってから数え、最新年度の人数から最初の年度の人数を引きましょう。",
             label="全年度の行をすべて数えた",
         ),
         Misconception(
-            "ever_registered",
-            lambda ds: len(ds.residents),
-            "residents は期間中に一度でも登録された人の一覧で、転出した人や亡くなった人も含みます。"
-            "ある時点の人口は resident_years を年度で絞って数えます。",
-            label="residents(登録されたことのある全員)を数えた",
+            "latest_level",
+            lambda ds: _population(ds),
+            "最新年度の人口そのものになっています。聞いているのは、最初の年度と比べて何人増えたか"
+            "(最新年度の人口 − 最初の年度の人口)です。",
+            label="増えた人数ではなく最新年度の人口を答えた",
         ),
         Misconception(
-            "first_year",
-            lambda ds: len(_year(ds, "first")),
-            "いちばん古い年度の人数になっています。最新年度は fiscal_year の最大値(max)です。",
-            label="最初の年度を数えた",
+            "reversed",
+            lambda ds: _population(ds, "first") - _population(ds),
+            "引き算の順序が逆です。増えた人数は「最新年度の人口 − 最初の年度の人口」です。",
+            label="引き算の順序を逆にした",
+        ),
+        Misconception(
+            "ever_registered",
+            lambda ds: len(ds.residents) - _population(ds, "first"),
+            "residents は期間中に一度でも登録された人の一覧で、転出した人や亡くなった人も含みます。"
+            "ある時点の人口は resident_years を年度で絞って数えます。",
+            label="residents(登録されたことのある全員)を最新年度の人口とした",
+        ),
+        Misconception(
+            "previous_year",
+            lambda ds: _population(ds) - _previous_year(ds),
+            "前の年度と比べた増減になっています。比べる相手は最初の年度(fiscal_year の最小値)です。",
+            label="前の年度と比べた",
+        ),
+        Misconception(
+            "percent",
+            lambda ds: (_population(ds) / _population(ds, "first") - 1) * 100,
+            "増えた割合(%)になっています。聞いているのは増えた人数です。",
+            label="人数ではなく増加率(%)を答えた",
         ),
     ),
 )
@@ -164,7 +202,7 @@ Q3 = Question(
 
 EXERCISE = Exercise(
     id="00",
-    title="練習: 架空の区の人口を調べる",
+    title="架空の区の人口を調べる",
     notebook="00_practice.ipynb",
     data=DatasetConfig(profile="urban-ward", scale=0.05),
     questions=(Q1, Q2, Q3),

@@ -92,7 +92,7 @@ Q1 = Question(
     expected=lambda ds: _households_in_area(_year(ds)),
     hints=(
         "世帯の数は、resident_years の household_id(世帯ID)の種類の数です。"
-        "1つの世帯に何人いても、1世帯と数えます。",
+        "一つの世帯に何人いても、1世帯と数えます。",
         f"最新年度の行と {AREA} の行の両方に当てはまる行に絞ります: "
         f'sub = ry[(ry["fiscal_year"] == 最新年度) & (ry["area"] == "{AREA}")]',
         'sub["household_id"].nunique() で、重なりを除いた世帯IDの数が出ます。',
@@ -127,7 +127,7 @@ Q2 = Question(
     points=10,
     kind="number",
     prompt="区全体の人口は、最初の年度から最新年度までに何人増えましたか(減ったときはマイナスの数)。",
-    concept="2つの時点の人口を、同じ台帳(4月1日時点)から数えて引き算する",
+    concept="二つの時点の人口を、同じ台帳(4月1日時点)から数えて引き算する",
     expected=_population_change,
     hints=(
         "最新年度の人口から、最初の年度の人口を引きます。どちらも resident_years で数えます。",
@@ -327,7 +327,7 @@ Q6 = Question(
         Misconception(
             "histogram",
             _constant("ヒストグラム"),
-            "ヒストグラムは、1つの数量(年齢など)のばらつきを示すグラフです。時間の変化には使いません。",
+            "ヒストグラムは、一つの数量(年齢など)のばらつきを示すグラフです。時間の変化には使いません。",
             label="ヒストグラムを選んだ",
         ),
     ),
@@ -338,7 +338,7 @@ Q7 = Question(
     points=10,
     kind="text",
     prompt=(
-        "この課題で見つけた変化(人口の増減、単身世帯の割合、地区ごとの高齢化の違いなど)を1つ選び、"
+        "この練習問題で見つけた変化(人口の増減、単身世帯の割合、地区ごとの高齢化の違いなど)を一つ選び、"
         "その理由として考えられることと、それを確かめるために次に見たいデータを書いてください。"
     ),
     concept="集計の結果から仮説を立て、確かめるためのデータを考える",
@@ -353,7 +353,7 @@ Q7 = Question(
 
 EXERCISE = Exercise(
     id="02",
-    title="住民データを読む: 世帯・人口・高齢化を地区と年度で集計する",
+    title="住民データを読む(世帯・人口・高齢化)",
     notebook="02_reading_resident_data.ipynb",
     data=DatasetConfig(profile="urban-ward", scale=0.05),
     questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7),

@@ -253,7 +253,7 @@ Q5 = Question(
     points=10,
     kind="choice",
     prompt=(
-        "住区ごとの75歳以上の割合が、3つの年度の間でどう変わったかを地図で見せます。"
+        "住区ごとの75歳以上の割合が、三つの年度の間でどう変わったかを地図で見せます。"
         "凡例の区切りはどうしますか。"
     ),
     concept="年度や地域を比べる地図は、同じ区切り(同じ色=同じ値の範囲)で描く",
@@ -261,7 +261,7 @@ Q5 = Question(
     options=LEGEND_OPTIONS,
     hints=(
         "比べるには、同じ色がどの地図でも同じ値の範囲を表している必要があります。",
-        "maps.small_multiples は、すべての年度の値から1つの区切りを決めて地図を並べます。",
+        "maps.small_multiples は、すべての年度の値から一つの区切りを決めて地図を並べます。",
     ),
     misconceptions=(
         Misconception(

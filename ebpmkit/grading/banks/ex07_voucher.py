@@ -12,8 +12,9 @@ administrative cost.
 
 The programme's year, use months and age limit are read from the tables, so the bank holds
 for any profile and seed. The administrative cost is not in the data: the questions take the
-Board of Audit's figure for the 2015 programmes (17.7% of project cost, see
-``ADMIN_COST_SHARE``).
+Board of Audit's figure for the 2015 programmes (administrative cost was 17.7% of the grant in
+the 409 bodies it sampled) and treat it as the share of project cost, premium plus
+administration (see ``ADMIN_COST_SHARE``).
 
 Examples
 --------
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ADMIN_COST_SHARE", "EXERCISE"]
 
-#: Administrative cost as a share of project cost (premium + administration): the Board of
-#: Audit's figure for the 2015 premium voucher programmes (reference/domain-facts.md).
+#: Administrative cost as a share of project cost (premium + administration). The Board of Audit
+#: found administrative cost equal to 17.7% of the grant in the 409 bodies it sampled for the
+#: 2015 programmes (reference/domain-facts.md); the questions assume the grant paid for premium
+#: and administration only, so the same share applies to project cost.
 ADMIN_COST_SHARE = 0.177
 
 
@@ -232,7 +235,7 @@ Q1 = Question(
         "商品券を購入した人のうち、事業年度の4月1日時点で65歳以上の人の割合は何%ですか。"
         "小数第1位まで答えてください。"
     ),
-    concept="だれが買ったか: 購入者の年齢を、事業年度の住民の表と結合して調べる",
+    concept="誰が買ったか: 購入者の年齢を、事業年度の住民の表と結合して調べる",
     expected=lambda ds: _share_65(_buyer_ages(ds)),
     atol=0.051,
     hints=(
@@ -289,10 +292,10 @@ Q2 = Question(
     kind="table",
     prompt=(
         "就業状態(employment)ごとの購入率、つまり、その就業状態の対象年齢以上の住民のうち商品券を"
-        "買った人の割合(%)を表にしてください。列は employment と rate の2つ"
+        "買った人の割合(%)を表にしてください。列は employment と rate の二つ"
         "(rate は%、小数第1位まで)です。"
     ),
-    concept="だれが買ったか: 購入率の分母は、買うことのできたその集団の人数",
+    concept="誰が買ったか: 購入率の分母は、買うことのできたその集団の人数",
     expected=lambda ds: _employment_rates(ds),
     atol=0.051,
     hints=(
@@ -411,7 +414,7 @@ Q4 = Question(
     expected=lambda ds: "折れ線グラフ",
     options=CHART_OPTIONS,
     hints=(
-        "確かめたいのは「2つのグループが、事業の前に同じ幅で動いていたか」です。時間を横軸にとります。",
+        "確かめたいのは「二つのグループが、事業の前に同じ幅で動いていたか」です。時間を横軸にとります。",
         "evaluate.plot_trends は、グループごとの月ごとの平均を線で結び、事業の期間に色をつけます。",
     ),
     misconceptions=(
@@ -431,7 +434,7 @@ Q4 = Question(
         Misconception(
             "scatter",
             lambda ds: "散布図",
-            "散布図は2つの数量の関係を見るグラフです。見たいのは、2つのグループの平均が時間とともに"
+            "散布図は二つの数量の関係を見るグラフです。見たいのは、二つのグループの平均が時間とともに"
             "どう動いたかです。",
             label="散布図を選んだ",
         ),
@@ -472,7 +475,7 @@ Q5 = Question(
             "per_person",
             lambda ds: _new_spending(ds, units=len(ds.voucher_purchases)),
             "購入者の人数を掛けています。推定値は1世帯あたりなので、世帯の数(household_id の数)を"
-            "掛けましょう。1つの世帯で2人買った場合も1世帯です。",
+            "掛けましょう。一つの世帯で2人買った場合も1世帯です。",
             label="世帯数ではなく購入者数を掛けた",
         ),
         Misconception(
@@ -511,7 +514,8 @@ Q6 = Question(
     kind="number",
     prompt=(
         "新たに生まれた消費1円あたり、区はいくらの費用をかけたでしょうか。費用はプレミアム分と事務費の合計で、"
-        "事務費は事業費(プレミアム分+事務費)の17.7%とします(会計検査院の報告による)。"
+        "会計検査院が抽出して調べた409団体では事務費が交付金の17.7%だったので、"
+        "ここでは事務費を事業費(プレミアム分+事務費)の17.7%とみなします。"
         "問題5の総額で割り、小数第2位まで答えてください。"
     ),
     concept="費用対効果: 事業費(プレミアム分+事務費)÷ 新たに生まれた消費",
@@ -533,8 +537,8 @@ Q6 = Question(
         Misconception(
             "admin_of_premium",
             lambda ds: _premium(ds) * (1 + ADMIN_COST_SHARE) / _new_spending(ds),
-            "事務費をプレミアム分の17.7%として計算しています。17.7%は事業費(プレミアム分+事務費)に"
-            "占める割合なので、事業費 = プレミアム分 ÷ (1 - 0.177) です。",
+            "事務費をプレミアム分の17.7%として計算しています。この問題では17.7%を事業費"
+            "(プレミアム分+事務費)に占める割合とみなすので、事業費 = プレミアム分 ÷ (1 - 0.177) です。",
             label="事務費をプレミアム分の17.7%とした",
         ),
         Misconception(
@@ -580,7 +584,7 @@ Q7 = Question(
 
 EXERCISE = Exercise(
     id="07",
-    title="事例: 地域商品券の効果をデータで検証する",
+    title="地域商品券の効果をデータで検証する",
     notebook="07_case_voucher.ipynb",
     data=DatasetConfig(profile="urban-ward", scale=0.05),
     questions=(Q1, Q2, Q3, Q4, Q5, Q6, Q7),
