@@ -306,11 +306,13 @@ def confine(job: dict[str, Any], job_dir: Path, runner: Path) -> tuple[dict[str,
     )
     args = [bwrap, *NAMESPACES, *_system_binds()]
     args += ["--ro-bind", str(passwd), "/etc/passwd", "--ro-bind", str(group), "/etc/group"]
-    for root in _python_roots():
-        args += ["--ro-bind", root, root]
     args += ["--proc", "/proc", "--dev", "/dev"]
     for folder in ("/tmp", HOME, str(GRADING)):
         args += ["--size", str(TMPFS_BYTES), "--tmpfs", folder]
+    # Python's folders come after the private /tmp and home: bwrap mounts in order, and a
+    # checkout or virtual environment under /tmp (as in CI) must show through the tmpfs.
+    for root in _python_roots():
+        args += ["--ro-bind", root, root]
     data = cache.data_dir()
     if data.is_dir():
         args += ["--ro-bind", str(data.resolve()), DATA]
