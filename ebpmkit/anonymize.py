@@ -14,8 +14,8 @@ publication (個人情報保護法の匿名加工・仮名加工の考え方に�
    could be calculated back (:func:`suppress_small_cells`).
 
 :func:`anonymize` runs steps 1 to 3 over a whole dataset following a declared :class:`Policy`
-and returns an :class:`AnonymizationReport`. ``ebpmkit.load(variant="anonymized")`` is the raw
-variant after ``anonymize(raw, DEFAULT_POLICY, key=training_key(seed))``.
+and returns an :class:`AnonymizationReport`. ``ebpmkit.load(variant="pseudonymized")`` (the
+training default; 仮名加工情報, not 匿名加工情報) is the raw variant after ``anonymize(raw, DEFAULT_POLICY, key=training_key(seed))``.
 
 Missing values (欠損の扱い)
 ---------------------------
@@ -31,7 +31,7 @@ shifted to 62 bits and offset by 2**62, give an int64 in [2**62, 2**63). So the 
 same pseudonym in every table (joins still work), ``person_id`` 5 and ``household_id`` 5 get
 different ones, a pseudonym can never equal a raw id below 2**62, and without the key nobody can
 compute or reverse them. Keep the key apart from the data, or destroy it when no one needs to
-link records again. The built-in anonymized variant uses :func:`training_key`, derived from the
+link records again. The built-in pseudonymized variant uses :func:`training_key`, derived from the
 seed and a fixed project salt so lessons and tests are reproducible: it is public and protects
 nothing. A real deployment must use a secret random key (:func:`new_key`).
 """
@@ -192,7 +192,7 @@ def new_key() -> bytes:
 
 
 def training_key(seed: int) -> bytes:
-    """The public, deterministic key of the built-in anonymized variant (for lessons only).
+    """The public, deterministic key of the built-in pseudonymized variant (for lessons only).
 
     It is derived from the seed and a fixed project salt, so anyone can recompute it: it keeps
     lessons and tests reproducible but gives no protection. Use :func:`new_key` for real data.
@@ -1109,7 +1109,9 @@ def _declared_policy(
     )
 
 
-#: The policy behind ``load(variant="anonymized")``: a pseudonymised dataset for training.
+#: The policy behind ``load(variant="pseudonymized")`` (the default): a pseudonymised dataset
+#: for training (仮名加工情報: the pseudonyms link every table). The release-safe variant
+#: ``load(variant="anonymized")`` (匿名加工情報) is made by :mod:`ebpmkit.release`.
 #: Ages stay exact (lessons need them) but are top-coded at 100; birth dates are kept to the
 #: year (1 January) and bottom-coded at 1915; k = 3 is reached over the declared
 #: quasi-identifiers: on the person register (birth year, sex, nationality) and on each year's
@@ -1494,14 +1496,16 @@ def anonymize(dataset: Any, policy: Policy = DEFAULT_POLICY, *, key: bytes | str
     dataset : Dataset or dict of str -> DataFrame
         Usually ``ebpmkit.load(..., variant="raw")``.
     policy : Policy
-        What to do; :data:`DEFAULT_POLICY` gives the built-in anonymized variant.
+        What to do; :data:`DEFAULT_POLICY` gives the built-in pseudonymized variant.
     key : bytes or str, optional
         Pseudonym key. Omitted: a new random key is generated and returned in the report.
 
     Returns
     -------
     (Dataset or dict, AnonymizationReport)
-        The same kind of object as ``dataset``, and the report (``report.summary()``).
+        The same kind of object as ``dataset``, and the report (``report.summary()``). A
+        Dataset's ``variant`` is ``"pseudonymized"`` when the policy keeps pseudonyms that link
+        tables (仮名加工情報), else ``"anonymized"``.
 
     Examples
     --------
@@ -1517,7 +1521,8 @@ def anonymize(dataset: Any, policy: Policy = DEFAULT_POLICY, *, key: bytes | str
     out, report = _anonymize_tables(tables, policy, key)
     if tables is dataset:
         return out, report
-    result = replace(dataset, tables=out, variant="anonymized")
+    kind = "pseudonymized" if policy.pseudonym_columns else "anonymized"
+    result = replace(dataset, tables=out, variant=kind)
     dictionary = getattr(dataset, "dictionary", None)
     if isinstance(dictionary, pd.DataFrame) and "table" in dictionary.columns:
         result = replace(
@@ -1528,7 +1533,7 @@ def anonymize(dataset: Any, policy: Policy = DEFAULT_POLICY, *, key: bytes | str
 
 
 # --------------------------------------------------------------------------------------------
-# Cache support: the default anonymized variant stored as overlays of the raw tables
+# Cache support: the default pseudonymized variant stored as overlays of the raw tables
 # --------------------------------------------------------------------------------------------
 def overlays(
     tables: Mapping[str, pd.DataFrame], policy: Policy, key: bytes | str

@@ -1,9 +1,13 @@
 """The data directory: where generated datasets are written, verified and found again.
 
-A dataset folder holds one file per table and format, ``ground_truth.json`` and, written last,
-``manifest.json`` with the size and SHA-256 of every file. Folders are written under a
-temporary name and published with a single rename, so a crash never leaves a folder that looks
-complete. A folder whose manifest is missing or does not match its files is never trusted.
+A dataset folder holds, per table, one parquet file (``districts.parquet``) or, for a table
+with a ``fiscal_year`` column, a hive-partitioned folder of parquet files
+(``resident_years/fiscal_year=2015/part-0.parquet``) that DuckDB, Polars, Spark or Dask read
+as they are (docs/scaling.md); CSV exports are one file per table. Beside them
+``ground_truth.json`` and, written last, ``manifest.json`` with the size and SHA-256 of every
+file. Folders are written under a temporary name and published with a single rename, so a
+crash never leaves a folder that looks complete. A folder whose manifest is missing or does
+not match its files is never trusted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from ebpmkit._atomic import write_text_atomic
@@ -27,7 +33,9 @@ from ebpmkit.errors import CacheError, check_choice
 from ebpmkit.messages import Message, message
 
 __all__ = [
+    "CACHE_LAYOUT",
     "FORMATS",
+    "PARTITION_COLUMN",
     "PRIVATE_ENV",
     "check_target",
     "GENERATOR_VERSION",
@@ -40,7 +48,12 @@ __all__ = [
 ]
 
 # Bump when a change to the generator changes its output, so old caches are not reused.
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
+# Bump when the files' layout changes but the tables do not (no golden digests to refresh):
+# a folder written with another layout is rebuilt, never misread. "2": tables with a
+# fiscal_year column are hive-partitioned folders; "1" (no field) was one file per table.
+CACHE_LAYOUT = "2"
+PARTITION_COLUMN = "fiscal_year"
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
 TRUTH = "ground_truth.json"
@@ -139,6 +152,8 @@ def verify_folder(folder: Path) -> tuple[dict[str, Any] | None, str]:
         return None, message("cache.reason.bad_manifest")
     if manifest.get("generator_version") != GENERATOR_VERSION:
         return None, message("cache.reason.old_generator")
+    if manifest.get("layout") != CACHE_LAYOUT:
+        return None, message("cache.reason.old_layout")
     for name, meta in files.items():
         f = Path(folder) / name
         if not f.is_file():
@@ -251,15 +266,36 @@ def write_dataset(
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     try:
         files: dict[str, dict[str, Any]] = {}
+        partitions: dict[str, dict[str, Any]] = {}
         for name, frame in tables.items():
             for fmt in formats:
+                if fmt == "parquet" and _partitionable(frame):
+                    written, arrow_type = _write_partitioned(frame, tmp, name)
+                    partitions[name] = {
+                        "column": PARTITION_COLUMN,
+                        "type": arrow_type,
+                        "columns": [str(c) for c in frame.columns],
+                        "files": list(written),
+                    }
+                    for rel, rows in written.items():
+                        target = tmp / rel
+                        files[rel] = {
+                            "bytes": target.stat().st_size,
+                            "sha256": _sha256(target),
+                            "rows": rows,
+                        }
+                    continue
                 target = tmp / f"{name}.{fmt}"
                 if fmt == "parquet":
                     frame.to_parquet(target, index=False, compression="zstd")
                 else:
                     # Excel opens UTF-8 with a BOM correctly, which staff will try first.
                     frame.to_csv(target, index=False, encoding="utf-8-sig")
-                files[target.name] = {"bytes": target.stat().st_size, "sha256": _sha256(target)}
+                files[target.name] = {
+                    "bytes": target.stat().st_size,
+                    "sha256": _sha256(target),
+                    "rows": len(frame),
+                }
         (tmp / TRUTH).write_text(
             json.dumps(truth, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
         )
@@ -267,9 +303,11 @@ def write_dataset(
         manifest = {
             **meta,
             "generator_version": GENERATOR_VERSION,
+            "layout": CACHE_LAYOUT,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "tables": {name: len(frame) for name, frame in tables.items()},
             "formats": list(formats),
+            "partitions": partitions,
             "files": files,
         }
         write_text_atomic(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -280,6 +318,77 @@ def write_dataset(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def _partitionable(frame: pd.DataFrame) -> bool:
+    """Whether a table is written as fiscal-year partitions.
+
+    Only a non-empty table whose ``fiscal_year`` is a whole number, never missing and never
+    decreasing down the rows: reading its partitions in year order then gives back the rows
+    in their original order. Every generated table qualifies; any other stays one file.
+    """
+    if PARTITION_COLUMN not in frame.columns or frame.empty:
+        return False
+    years = frame[PARTITION_COLUMN]
+    if not pd.api.types.is_integer_dtype(years) or years.isna().any():
+        return False
+    return bool(years.is_monotonic_increasing)
+
+
+def _partitioning(arrow_type: pa.DataType) -> pads.Partitioning:
+    """Hive-style partitioning on ``fiscal_year``, typed as the column was written."""
+    return pads.partitioning(pa.schema([(PARTITION_COLUMN, arrow_type)]), flavor="hive")
+
+
+def _write_partitioned(frame: pd.DataFrame, folder: Path, name: str) -> tuple[dict[str, int], str]:
+    """Write ``frame`` as ``name/fiscal_year=YYYY/part-0.parquet`` with pyarrow's dataset writer.
+
+    Returns the files written (paths relative to ``folder``, in ascending year order) with
+    their row counts, and the arrow type of ``fiscal_year`` (the folder names do not keep
+    it). Rows keep their order within each year (``preserve_order``); the pandas metadata
+    (dtypes, categories, column order) rides in every file's schema.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow_type = table.schema.field(PARTITION_COLUMN).type
+    written: dict[str, int] = {}
+
+    def visit(f: Any) -> None:
+        rel = Path(f.path).relative_to(folder).as_posix()
+        written[rel] = f.metadata.num_rows
+
+    pads.write_dataset(
+        table,
+        folder / name,
+        format="parquet",
+        partitioning=_partitioning(arrow_type),
+        basename_template="part-{i}.parquet",
+        file_options=pads.ParquetFileFormat().make_write_options(compression="zstd"),
+        existing_data_behavior="error",
+        preserve_order=True,
+        file_visitor=visit,
+    )
+    del table
+    year = {rel: int(rel.split(f"{PARTITION_COLUMN}=")[1].split("/")[0]) for rel in written}
+    ordered = {rel: written[rel] for rel in sorted(written, key=lambda r: (year[r], r))}
+    return ordered, str(arrow_type)
+
+
+def table_files(folder: Path, name: str, manifest: dict[str, Any]) -> list[Path]:
+    """The parquet files of one cached table, in row order (one file unless partitioned).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "demo"
+    >>> frame = pd.DataFrame({"fiscal_year": [2015, 2015, 2016], "n": [1, 2, 3]})
+    >>> _ = write_dataset({"t": frame}, {}, {}, out)
+    >>> [p.relative_to(out).as_posix() for p in table_files(out, "t", verify_folder(out)[0])]
+    ['t/fiscal_year=2015/part-0.parquet', 't/fiscal_year=2016/part-0.parquet']
+    """
+    part = manifest.get("partitions", {}).get(name)
+    if part is None:
+        return [Path(folder) / f"{name}.parquet"]
+    return [Path(folder) / rel for rel in part["files"]]
 
 
 def _publish(tmp: Path, folder: Path) -> None:
@@ -309,6 +418,30 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(path, columns=[name]) for name in names], axis=1)
 
 
+def _read_partitioned(folder: Path, name: str, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Read a fiscal-year partitioned table back into the frame that was written.
+
+    The files are read in the manifest's (year) order, column by column as in
+    :func:`_read_parquet`; ``fiscal_year`` comes back from the folder names with its own
+    type, and the pandas metadata stored in the files restores dtypes and column order.
+    """
+    files = table_files(folder, name, manifest)
+    first = pq.read_schema(files[0])
+    arrow_type = pa.type_for_alias(manifest["partitions"][name]["type"])
+    data = pads.dataset(
+        [str(f) for f in files],
+        format="parquet",
+        partitioning=_partitioning(arrow_type),
+        partition_base_dir=str(Path(folder) / name),
+    )
+    columns = []
+    for column in manifest["partitions"][name]["columns"]:
+        part = data.to_table(columns=[column]).replace_schema_metadata(first.metadata)
+        columns.append(part.to_pandas())
+        del part
+    return pd.concat(columns, axis=1)
+
+
 def read_dataset(
     folder: Path, tables: list[str] | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -317,7 +450,13 @@ def read_dataset(
     if manifest is None:
         raise CacheError(message("cache.unusable", folder=folder, reason=reason))
     names = list(manifest["tables"]) if tables is None else tables
-    out = {name: _read_parquet(Path(folder) / f"{name}.parquet") for name in names}
+    parts = manifest.get("partitions", {})
+    out = {
+        name: _read_partitioned(folder, name, manifest)
+        if name in parts
+        else _read_parquet(Path(folder) / f"{name}.parquet")
+        for name in names
+    }
     truth = json.loads((Path(folder) / TRUTH).read_text(encoding="utf-8"))
     return out, truth
 

@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ebpmkit import anonymize, cache
+from ebpmkit import anonymize, cache, release
 from ebpmkit.errors import CacheError, ParameterError, check_choice
 from ebpmkit.messages import Message, message
 from ebpmkit.synth import DOMAINS, check_scale, check_seed, generate_tables, validate_profile
 from ebpmkit.synth.dictionary import SYNTHETIC_NOTE, dictionary_frame
-from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
+from ebpmkit.synth.profile import MunicipalityWords, Profile, builtin_profiles, load_profile
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -38,7 +38,7 @@ __all__ = [
 
 DEFAULT_PROFILE = "urban-ward"
 DEFAULT_SEED = 20250401
-VARIANTS = ("anonymized", "raw")
+VARIANTS = ("pseudonymized", "anonymized", "raw")
 # The class's municipality: a hub sets these in every learner's environment, so that each
 # lesson's load() and each exercise's start() use the trainer's profile and seed.
 PROFILE_ENV = "EBPMKIT_PROFILE"
@@ -135,6 +135,8 @@ class Dataset:
     scale: float
     variant: str
     _truth: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The cache folder the tables were read from (None for a Dataset built by hand).
+    _folder: Path | None = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -154,6 +156,51 @@ class Dataset:
     def municipality(self) -> str:
         """The fictional municipality's name."""
         return self.profile.municipality
+
+    @property
+    def words(self) -> MunicipalityWords:
+        """Words for this kind of municipality: ``suffix`` (区・市・町・村), ``residents``,
+        ``resident_tax`` (特別区民税 or 市町村民税) and ``resident_tax_local`` (市民税 ...).
+
+        Examples
+        --------
+        >>> ds = load("town", scale=0.02, tables=["districts"], progress=False)  # doctest: +SKIP
+        >>> f"{ds.words.suffix}の減収"  # doctest: +SKIP
+        '町の減収'
+        """
+        return self.profile.words
+
+    def sql(
+        self, query: str, *, memory_limit: str | None = None, threads: int | None = None
+    ) -> pd.DataFrame:
+        """Run SQL with DuckDB over the cached tables; the result as a pandas DataFrame.
+
+        Every table of the dataset's variant is a view by its name reading the cache's parquet
+        files directly (also the tables not loaded with ``load(tables=...)``), so a table too
+        large for memory can still be counted and summed: only the result comes into pandas.
+        DuckDB keeps its buffers under ``memory_limit`` (default ``"300MB"``) and uses
+        ``threads`` threads (default 2); see ``ebpmkit.sql``. A variant made in memory when
+        loaded (not stored in the cache) is queried from its loaded tables.
+
+        Examples
+        --------
+        >>> ds = load("town", scale=0.02, tables=["districts"], progress=False)  # doctest: +SKIP
+        >>> ds.sql(
+        ...     "SELECT fiscal_year, count(*) AS n FROM resident_years GROUP BY 1 ORDER BY 1"
+        ... )  # doctest: +SKIP
+        """
+        from ebpmkit import sql
+
+        if self._folder is None:
+            raise ParameterError(message("sql.no_cache"))
+        return sql.run(
+            self._folder,
+            self.variant,
+            query,
+            memory_limit=memory_limit,
+            threads=threads,
+            loaded=self.tables,
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per table: rows, columns and its Japanese description."""
@@ -183,7 +230,7 @@ class Dataset:
         return head + self.summary().to_html(index=False)
 
 
-# The anonymized variant is stored in the cache as overlays of the raw tables (only the columns
+# The pseudonymized variant is stored in the cache as overlays of the raw tables (only the columns
 # the default policy changes: pseudonymised ids, coarsened birth dates, suppressed values),
 # computed once at generation time. Hashing every id is what costs time (about 1 s per 300k
 # ids); doing it here keeps load() as fast as reading the tables.
@@ -199,20 +246,26 @@ def _with_overlays(tables: dict[str, pd.DataFrame], seed: int) -> tuple[dict, di
 
 
 def _split_variant(tables: dict[str, pd.DataFrame], variant: str) -> dict[str, pd.DataFrame]:
-    """The raw tables, or the anonymized ones rebuilt from the raw tables and their overlays."""
+    """The raw tables; the pseudonymized ones rebuilt from the raw tables and their overlays;
+    or the release-safe ones (anonymized) made from the raw register (:mod:`ebpmkit.release`)."""
     raw = {n: t for n, t in tables.items() if not n.startswith(OVERLAY_PREFIX)}
     if variant == "raw":
         return raw
+    if variant == "anonymized":
+        return release.release(raw)[0]
     parts = {n[len(OVERLAY_PREFIX) :]: t for n, t in tables.items() if n.startswith(OVERLAY_PREFIX)}
     return anonymize.apply_overlays(raw, parts, anonymize.DEFAULT_POLICY)
 
 
 def _table_names(folder: Path, variant: str, wanted: list[str] | None = None) -> list[str]:
-    """The files to read for a variant (the anonymized one never reads the identifying layer).
+    """The files to read for a variant (only raw reads the identifying layer).
 
     With ``wanted``, only those tables and the overlays they need (the id maps and their own).
+    The anonymized variant reads the raw tables its one register is made from.
     """
     names = list(json.loads((folder / cache.MANIFEST).read_text(encoding="utf-8"))["tables"])
+    if variant == "anonymized":
+        return [n for n in names if n in release.SOURCE_TABLES]
     if variant == "raw":
         names = [n for n in names if not n.startswith(OVERLAY_PREFIX)]
     else:
@@ -239,6 +292,8 @@ def _check_tables(tables: list[str] | tuple[str, ...] | None, variant: str) -> l
     available = (
         known
         if variant == "raw"
+        else list(release.RELEASED_TABLES)
+        if variant == "anonymized"
         else [n for n in known if n not in anonymize.DEFAULT_POLICY.drop_tables]
     )
     unknown = [t for t in tables if t not in available]
@@ -325,7 +380,7 @@ def load(
     profile: str | Path | None = None,
     seed: int | None = None,
     scale: float = 1.0,
-    variant: str = "anonymized",
+    variant: str = "pseudonymized",
     *,
     tables: list[str] | tuple[str, ...] | None = None,
     progress: bool = True,
@@ -342,13 +397,17 @@ def load(
         the class's seed: ``$EBPMKIT_SEED`` if set, else :data:`DEFAULT_SEED`.
     scale : float
         Share of the profile's population to simulate, in (0, 2]; 0.05 is a light training set.
-    variant : {"anonymized", "raw"}
-        ``"anonymized"`` is the raw variant after ``ebpmkit.anonymize.anonymize`` with
-        ``DEFAULT_POLICY``: no identifying layer, keyed pseudonyms for person and household
-        IDs, birth dates to the year, ages top-coded at 100, k = 3 on the registers. Its key
-        is derived from the seed (reproducible, not secret; a real deployment needs a secret
-        key). ``"raw"`` adds the identifying layer (names, addresses, phone numbers, exact
-        birth dates) used by the anonymization lessons.
+    variant : {"pseudonymized", "anonymized", "raw"}
+        ``"pseudonymized"`` (仮名加工情報, the training default) is the raw variant after
+        ``ebpmkit.anonymize.anonymize`` with ``DEFAULT_POLICY``: no identifying layer, keyed
+        pseudonyms for person and household IDs that link every table, birth dates to the
+        year, ages top-coded at 100, k = 3 on the registers; for internal analysis only. Its
+        key is derived from the seed (reproducible, not secret; a real deployment needs a
+        secret key). ``"anonymized"`` (匿名加工情報) is what could be released: one person
+        register without linking codes, at the k of ``ebpmkit.release.RELEASE_POLICY`` over
+        every quasi-identifier together, plus the geography tables (:mod:`ebpmkit.release`).
+        ``"raw"`` adds the identifying layer (names, addresses, phone numbers, exact birth
+        dates) used by the anonymization lessons.
     tables : list of str, optional
         Read only these tables (all by default). A lesson that needs two tables then uses a
         fraction of the memory; the whole dataset is still generated and cached once.
@@ -382,9 +441,13 @@ def load(
         folder = _ensure_cached(prof, seed, scale, progress)
         frames, truth = cache.read_dataset(folder, _table_names(folder, variant, wanted))
     tables = _split_variant(frames, variant)
+    if variant == "anonymized" and wanted is not None:
+        tables = {n: t for n, t in tables.items() if n in wanted}
     dictionary = dictionary_frame(DOMAINS)
+    if variant == "anonymized":
+        dictionary = release.dictionary_rows(dictionary)
     dictionary = dictionary[dictionary["table"].isin(list(tables))].reset_index(drop=True)
-    return Dataset(tables, dictionary, prof, seed, scale, variant, truth)
+    return Dataset(tables, dictionary, prof, seed, scale, variant, truth, folder)
 
 
 def generate(

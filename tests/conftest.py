@@ -12,6 +12,12 @@ import pytest
 matplotlib.use("Agg")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "full_scale: runs on data at scale 1.0 (in the normal suite; -m to pick)"
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_data_dir(tmp_path_factory):
     """Every test session writes generated data to its own temporary folder."""

@@ -194,7 +194,7 @@ def test_a_new_table_is_anonymized_as_its_module_declares(monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------
-# The anonymized variant on real generated data
+# The pseudonymized variant (the default) on real generated data
 # --------------------------------------------------------------------------------------------
 def test_anonymized_variant_reaches_k_of_its_policy(anon):
     policy = A.DEFAULT_POLICY
@@ -243,7 +243,7 @@ def test_joins_still_work_after_pseudonymisation(raw, anon):
 
 def test_cached_variant_equals_the_pipeline_with_the_training_key(raw, anon):
     out, report = A.anonymize(raw, A.DEFAULT_POLICY, key=A.training_key(SMALL["seed"]))
-    assert out.variant == "anonymized" and set(out.dictionary["table"]) == set(out.tables)
+    assert out.variant == "pseudonymized" and set(out.dictionary["table"]) == set(out.tables)
     assert dataset_digests(out.tables) == dataset_digests(anon.tables)
     assert report.ok and not report.key_generated
     text = report.summary()

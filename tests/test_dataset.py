@@ -99,7 +99,9 @@ def test_unknown_table_attribute_lists_tables(fresh_data_dir):
 def test_corrupt_or_partial_cache_is_rebuilt_not_used(fresh_data_dir, damage):
     expected = dataset_digests(ebpmkit.load(**SMALL).tables)
     folder = _folder()
-    table = folder / "resident_years.parquet"
+    # One year's partition of a fiscal-year partitioned table.
+    table = folder / "resident_years" / "fiscal_year=2020" / "part-0.parquet"
+    assert table.is_file()
     if damage == "flip_byte":
         data = bytearray(table.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -159,7 +161,8 @@ def test_generate_out_writes_formats_and_protects_user_files(tmp_path):
     )
     names = {p.name for p in out.iterdir()}
     assert {
-        "resident_years.parquet",
+        "resident_years",
+        "districts.parquet",
         "resident_years.csv",
         "dictionary.csv",
         "manifest.json",
@@ -169,7 +172,7 @@ def test_generate_out_writes_formats_and_protects_user_files(tmp_path):
     assert head == b"\xef\xbb\xbf"  # UTF-8 BOM so Excel shows Japanese correctly
     # Writing again replaces a dataset folder ...
     ebpmkit.generate("town", seed=3, scale=0.02, out=out, formats="csv", progress=False)
-    assert not (out / "resident_years.parquet").exists()
+    assert not (out / "resident_years").exists()
     # ... but never a folder holding someone's own files.
     mine = tmp_path / "mine"
     mine.mkdir()

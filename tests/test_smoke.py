@@ -19,7 +19,7 @@ from ebpmkit.cli import main as cli_main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("variant", ["anonymized", "raw"])
+@pytest.mark.parametrize("variant", ["pseudonymized", "raw"])
 @pytest.mark.parametrize("profile", ebpmkit.builtin_profiles())
 def test_every_profile_loads(profile, variant):
     ds = ebpmkit.load(profile, scale=0.02, variant=variant, progress=False)
@@ -29,6 +29,15 @@ def test_every_profile_loads(profile, variant):
     # Joins by person work in both variants (pseudonyms are the same in every table).
     assert ry["person_id"].isin(ds.residents["person_id"]).all()
     assert set(ds.dictionary["table"]) >= set(ds.tables)
+
+
+@pytest.mark.parametrize("profile", ebpmkit.builtin_profiles())
+def test_every_profile_loads_its_release(profile):
+    # The release (匿名加工情報) has one register of people, no linking codes, and geography.
+    ds = ebpmkit.load(profile, scale=0.02, variant="anonymized", progress=False)
+    assert set(ds.tables) == {"districts", "chome", "residents"} and len(ds.residents) > 0
+    assert not {"person_id", "household_id"} & set(ds.residents.columns)
+    assert set(ds.dictionary["table"]) == set(ds.tables)
 
 
 def test_grade_exercise_00(tmp_path, monkeypatch):

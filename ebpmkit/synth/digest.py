@@ -33,7 +33,7 @@ __all__ = [
 
 # Small enough to build all six datasets in seconds, large enough that every table has rows.
 GOLDEN_SCALE = 0.02
-GOLDEN_VARIANTS = ("raw", "anonymized")
+GOLDEN_VARIANTS = ("raw", "pseudonymized", "anonymized")
 _MISSING = b"\x00<NA>\x00"
 _SEP = b"\x1f"
 
