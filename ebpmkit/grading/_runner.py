@@ -12,8 +12,12 @@ backstop (the limit plus 8 GiB of address space, because a kernel with pandas an
 reserves gigabytes it never touches): it turns a single giant allocation into a MemoryError.
 
 Cells run one by one with ``allow_errors``: an error in one cell does not stop the rest, as in
-a learner's own top-to-bottom run. When the time budget runs out the kernel is interrupted
-and stopped. The result (which cells failed and how, whether time ran out, whether the kernel
+a learner's own top-to-bottom run. A cell that runs longer than ``cell_timeout`` seconds is
+interrupted (SIGINT, as the notebook's stop button does; the kernel lives on) and the next cell
+runs, within what is left of the budget; a kernel that ignores the interrupt for
+``INTERRUPT_GRACE`` seconds ends the run as a timeout. When the time budget runs out the
+kernel is stopped. Each problem names its cell by its place among the notebook's code cells
+(``code_cell``, from 1), the number a learner counts. The result (which cells failed and how, whether time ran out, whether the kernel
 died and with which code) is written as JSON; the answers themselves are read by the grader
 from the answers file that ``check`` appends to.
 
@@ -42,6 +46,8 @@ __all__ = ["run"]
 
 
 ADDRESS_SPACE_MARGIN = 8 * 1024**3
+# Seconds an interrupted cell may take to stop before the run counts as timed out.
+INTERRUPT_GRACE = 10.0
 
 
 def _limit_memory(limit: int) -> Any:
@@ -160,12 +166,42 @@ class _Watchdog(threading.Thread):
                 return
 
 
-def _errors_of(cell: Any, index: int) -> list[dict[str, Any]]:
+def _errors_of(cell: Any, index: int, ordinal: int) -> list[dict[str, Any]]:
     return [
-        {"cell": index, "ename": out.get("ename", ""), "evalue": str(out.get("evalue", ""))[:300]}
+        {
+            "cell": index,
+            "code_cell": ordinal,
+            "ename": out.get("ename", ""),
+            "evalue": str(out.get("evalue", ""))[:300],
+        }
         for out in cell.get("outputs", [])
         if out.get("output_type") == "error"
     ]
+
+
+def _interrupt(client: Any, grace: float) -> bool:
+    """Interrupt the running cell; True once the kernel has answered it within ``grace`` s."""
+    from queue import Empty
+
+    from nbclient.util import ensure_async, run_sync
+
+    async def stop() -> bool:
+        await ensure_async(client.km.interrupt_kernel())
+        end = time.monotonic() + grace
+        # The timed-out execute request is the only one outstanding: its reply is next.
+        while (left := end - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(client.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                return False
+            if msg.get("msg_type") == "execute_reply":
+                return True
+        return False
+
+    try:
+        return bool(run_sync(stop)())
+    except Exception:
+        return False
 
 
 def run(job: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +231,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "dead": False,
         "returncode": None,
         "cells_run": 0,
+        "slow_cells": [],
     }
+    cell_limit = float(job.get("cell_timeout") or 0)
     with client.setup_kernel(
         env=job["env"], cwd=job["cwd"], preexec_fn=_limit_memory(int(job["memory"]))
     ):
@@ -214,24 +252,41 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
                     max_processes=int(job.get("max_processes", 0)),
                 )
                 watchdog.start()
+        ordinal = 0
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
+            if cell.cell_type != "code":
+                continue
+            ordinal += 1  # empty code cells count too: the learner sees them
+            if not cell.source.strip():
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 result["timed_out"] = True
+                result["timeout_cell"] = ordinal
                 break
-            client.timeout = max(1, math.ceil(remaining))
+            by_cell = 0 < cell_limit < remaining
+            limit = cell_limit if by_cell else remaining
+            client.timeout = max(1, math.ceil(limit))
             try:
                 client.execute_cell(cell, index)
             except CellTimeoutError:
+                grace = min(INTERRUPT_GRACE, deadline - time.monotonic())
+                if by_cell and grace > 0 and _interrupt(client, grace):
+                    result["slow_cells"].append(
+                        {"cell": index, "code_cell": ordinal, "seconds": cell_limit}
+                    )
+                    result["cells_run"] += 1
+                    continue
                 result["timed_out"] = True
+                result["timeout_cell"] = ordinal
+                if by_cell:  # it would not stop when interrupted
+                    result["unstoppable_cell"] = {"code_cell": ordinal, "seconds": cell_limit}
                 break
             except DeadKernelError:
                 result["dead"] = True
                 break
             result["cells_run"] += 1
-            result["errors"] += _errors_of(cell, index)
+            result["errors"] += _errors_of(cell, index, ordinal)
         if watchdog is not None:
             watchdog.stopped.set()
             result["memory_exceeded"] = watchdog.exceeded

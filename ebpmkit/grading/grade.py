@@ -8,6 +8,15 @@ deletes only its copies. Every ``check`` call in the notebook appends the learne
 an answers file outside that folder; after the run the grader recomputes the expected answers
 from the exercise's dataset and judges those answers itself, with the same rule as ``check``.
 
+A cell is named by its place among the notebook's code cells ("3番目のコードセル"), and a
+syntax error by its line, never by IPython's internal file name.
+
+With ``verify_seed`` (``--verify-seed N``) every submission runs a second time on the same
+municipality generated with seed N (the kernel's ``EBPMKIT_SEED`` is N; the dataset is
+generated here first, because the sandbox sees the data read-only) and its answers are judged
+against that dataset's key. An answer right on the class data but not on seed N is
+``not_reproduced`` (no points): it was most likely typed in, not computed.
+
 A broken submission becomes a row with a status, never a crash of the run:
 
 ==============  ==============================================================
@@ -19,6 +28,7 @@ error           a cell raised an error (answers recorded elsewhere still count)
 exited          ``sys.exit()`` or the kernel ended itself
 crashed         the kernel died (segfault, killed)
 timeout         the time budget ran out (answers recorded before still count)
+slow_cell       a cell ran past the per-cell limit and was interrupted; the rest ran
 memory          the memory limit was hit
 not_a_notebook  not an ``.ipynb`` file
 corrupt         not readable as a notebook
@@ -56,6 +66,7 @@ from tqdm.auto import tqdm
 
 from ebpmkit.errors import ParameterError, check_range
 from ebpmkit.grading.checks import ANSWERS_ENV, STRICT_ENV
+from ebpmkit.grading.messages import STATUS_LABELS, text
 from ebpmkit.grading.questions import (
     Exercise,
     KeyEntry,
@@ -82,6 +93,10 @@ __all__ = [
 
 RUNNER = Path(__file__).with_name("_runner.py")
 STARTUP_TIMEOUT = 60
+#: Default seconds one cell may run before it is interrupted (never more than the budget).
+CELL_TIMEOUT = 30.0
+#: Statuses of a ``--verify-seed`` re-run that say nothing about how answers were found.
+_RERUN_INCONCLUSIVE = ("timeout", "memory", "crashed", "grader_error")
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
 
 
@@ -256,7 +271,7 @@ def _score(
     return verdicts
 
 
-def _kernel_env(job_dir: Path, journal: Path) -> dict[str, str]:
+def _kernel_env(job_dir: Path, journal: Path, seed: int | None = None) -> dict[str, str]:
     from ebpmkit import cache
 
     env = dict(os.environ)
@@ -284,6 +299,10 @@ def _kernel_env(job_dir: Path, journal: Path) -> dict[str, str]:
     )
     if mpl_dir:
         env["MPLCONFIGDIR"] = str(mpl_dir)
+    if seed is not None:  # --verify-seed: the class's seed replaced, as a class would set it
+        from ebpmkit.dataset import SEED_ENV
+
+        env[SEED_ENV] = str(seed)
     return env
 
 
@@ -292,20 +311,60 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+# "msg (2444499308.py, line 5)": where IPython puts the line of a syntax error.
+_SYNTAX_LINE = re.compile(r"\(([^()]*), line (\d+)\)\s*$")
+
+
+def _cell_of(err: dict[str, Any]) -> int:
+    """The cell's place among the notebook's code cells (from 1), as a learner counts."""
+    return int(err.get("code_cell") or err.get("cell", 0) + 1)
+
+
+def _problem_text(err: dict[str, Any]) -> str:
+    """One cell's problem in Japanese: a syntax error by its line, never IPython's file name."""
+    cell, ename, evalue = _cell_of(err), err.get("ename", ""), err.get("evalue", "")
+    if ename in ("SyntaxError", "IndentationError", "TabError"):
+        found = _SYNTAX_LINE.search(evalue)
+        if found:
+            return text("cell_syntax", cell=cell, line=found.group(2))
+        return text("cell_syntax_noline", cell=cell)
+    if ename == "SystemExit":
+        return text("cell_exit", cell=cell, ename=ename)
+    if evalue:
+        return text("cell_error", cell=cell, ename=ename, evalue=evalue)
+    return text("cell_error_plain", cell=cell, ename=ename)
+
+
 def _status_from_run(run: dict[str, Any], answered: bool) -> tuple[str, str]:
     errors = run.get("errors", [])
+    slow = run.get("slow_cells", [])
+    problems = [
+        text("cell_slow", cell=_cell_of(c), seconds=f"{float(c.get('seconds', 0)):g}") for c in slow
+    ] + [_problem_text(e) for e in errors]
 
-    def where(err: dict[str, Any]) -> str:
-        evalue = f": {err['evalue']}" if err.get("evalue") else ""
-        return f"セル{err['cell'] + 1}で {err['ename']}{evalue}"
+    def listed(first: str | None = None) -> str:
+        shown = [first] if first else []
+        shown += [p for p in problems if p != first]
+        more = text("more_problems", count=len(shown) - 3) if len(shown) > 3 else ""
+        return "、".join(shown[:3]) + more
 
     if run.get("timed_out"):
-        return "timeout", f"{run.get('budget', '?')}秒"
+        budget = run.get("budget", "?")
+        seconds = f"{budget:g}" if isinstance(budget, int | float) else str(budget)
+        at, stuck = run.get("timeout_cell"), run.get("unstoppable_cell")
+        if stuck:
+            limit = f"{float(stuck.get('seconds', 0)):g}"
+            first = text("cell_unstoppable", cell=stuck.get("code_cell"), seconds=limit)
+        elif at:
+            first = text("cell_timeout_at", cell=at, seconds=seconds)
+        else:
+            first = text("run_timeout", seconds=seconds)
+        return "timeout", listed(first)
     if run.get("memory_exceeded"):
         return "memory", f"上限 {run.get('memory_mib', '?')} MiB"
     memory = [e for e in errors if "MemoryError" in e.get("ename", "")]
     if memory:
-        return "memory", where(memory[0])
+        return "memory", listed(_problem_text(memory[0]))
     if run.get("too_many_processes"):
         return "crashed", f"プロセス数が上限 {run['too_many_processes']} を超えました"
     if run.get("dead"):
@@ -315,10 +374,11 @@ def _status_from_run(run: dict[str, Any], answered: bool) -> tuple[str, str]:
         return "crashed", f"シグナル {-code}" if code is not None else ""
     exits = [e for e in errors if e.get("ename") == "SystemExit"]
     if exits:
-        return "exited", where(exits[0])
+        return "exited", listed(_problem_text(exits[0]))
+    if slow:
+        return "slow_cell", listed()
     if errors:
-        more = f" ほか{len(errors) - 1}件" if len(errors) > 1 else ""
-        return "error", where(errors[0]) + more
+        return "error", listed()
     if not answered:
         return "blank", ""
     return "ok", ""
@@ -332,6 +392,8 @@ def _execute(
     memory_mb: int,
     workroot: Path,
     sandbox: bool = False,
+    cell_timeout: float = 0,
+    seed: int | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Run a copy of the notebook; return the runner's report and the answers file."""
     job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workroot))
@@ -343,8 +405,9 @@ def _execute(
     job = {
         "notebook": str(copy),
         "cwd": str(work),
-        "env": _kernel_env(job_dir, journal),
+        "env": _kernel_env(job_dir, journal, seed),
         "timeout": timeout,
+        "cell_timeout": cell_timeout,
         "memory": int(memory_mb) * 1024 * 1024,
         "result": str(job_dir / "result.json"),
         "pid_file": str(job_dir / "kernel.pid"),
@@ -434,6 +497,30 @@ def _submitted(sub: Submission, done: GradeResult, exercise: str | None) -> bool
     return stem in sub.path.name
 
 
+def _reproduced(
+    ex: Exercise, verdicts: dict[str, Verdict], again: dict[str, Verdict]
+) -> dict[str, Verdict]:
+    """The verdicts with every answer right on the class data but not on the re-run's data
+    turned into ``not_reproduced`` (no points)."""
+    out = dict(verdicts)
+    for q in ex.questions:
+        first, second = verdicts.get(q.id), again.get(q.id)
+        if first is None or second is None or q.kind == "text":
+            continue
+        if first.outcome == "correct" and not second.passed:
+            out[q.id] = Verdict(
+                q.id,
+                "not_reproduced",
+                0,
+                first.max_points,
+                text("not_reproduced", question=q.id),
+                text("not_reproduced_hint"),
+                answer_summary=first.answer_summary,
+                extra={"rerun_outcome": second.outcome},
+            )
+    return out
+
+
 def _run_and_score(
     sub: Submission,
     data: bytes,
@@ -444,15 +531,21 @@ def _run_and_score(
     memory_mb: int,
     workroot: Path,
     sandbox: bool = False,
+    cell_timeout: float = 0,
+    verify: tuple[int, dict[str, KeyEntry]] | None = None,
 ) -> GradeResult:
     started = time.monotonic()
+    seed = verify[0] if verify is not None else None
 
     def result(status: str, detail: str = "", **kw: Any) -> GradeResult:
         seconds = round(time.monotonic() - started, 2)
-        return GradeResult(sub, ex_id, status, detail, seconds=seconds, **kw)
+        return GradeResult(
+            sub, ex_id, status, detail, seconds=seconds, sandboxed=sandbox, verify_seed=seed, **kw
+        )
 
-    job_dir = None
-    try:
+    def execute(
+        key: dict[str, KeyEntry], seed: int | None
+    ) -> tuple[dict[str, Any], dict[str, Verdict]]:
         run, journal = _execute(
             sub.path,
             data,
@@ -460,19 +553,51 @@ def _run_and_score(
             memory_mb=memory_mb,
             workroot=workroot,
             sandbox=sandbox,
+            cell_timeout=cell_timeout,
+            seed=seed,
         )
-        job_dir = journal.parent
+        try:
+            if "runner_error" in run:
+                return run, {}
+            return run, _score(get_exercise(ex_id), key, _read_answers(journal, ex_id))
+        finally:
+            shutil.rmtree(journal.parent, ignore_errors=True)
+
+    try:
+        run, verdicts = execute(key, None)
         if "runner_error" in run:
             return result("grader_error", run["runner_error"])
-        verdicts = _score(get_exercise(ex_id), key, _read_answers(journal, ex_id))
         answered = any(v.outcome != "unanswered" for v in verdicts.values())
         status, detail = _status_from_run(run, answered)
+        if verify is not None:
+            again_run, again = execute(verify[1], verify[0])
+            if "runner_error" in again_run:
+                again_status = "grader_error"
+            else:
+                done = any(v.outcome != "unanswered" for v in again.values())
+                again_status = _status_from_run(again_run, done)[0]
+            if again_status in _RERUN_INCONCLUSIVE:
+                label = STATUS_LABELS.get(again_status, again_status)
+                note = text("verify_rerun", seed=verify[0], label=label)
+                detail = f"{detail}、{note}" if detail else note
+            else:
+                verdicts = _reproduced(get_exercise(ex_id), verdicts, again)
         return result(status, detail, verdicts=verdicts)
     except Exception as exc:  # one submission never stops the class
         return result("grader_error", f"{type(exc).__name__}: {exc}"[:200])
-    finally:
-        if job_dir is not None:
-            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _verify_key(ex: Exercise, seed: int) -> dict[str, KeyEntry]:
+    """The exercise's key on its dataset with the class's seed replaced by ``seed``.
+
+    Generating the dataset here also puts it in the data cache, which the sandboxed kernel
+    can only read.
+    """
+    from ebpmkit.dataset import SEED_ENV, load
+
+    profile, resolved = ex.data.resolve({**os.environ, SEED_ENV: str(seed)})
+    ds = load(profile, resolved, scale=ex.data.scale, variant=ex.data.variant, progress=False)
+    return ex.answer_key(ds)
 
 
 def grade(
@@ -484,6 +609,8 @@ def grade(
     memory: int = 3072,
     progress: bool = True,
     sandbox: bool = True,
+    cell_timeout: float = CELL_TIMEOUT,
+    verify_seed: int | None = None,
 ) -> list[GradeResult]:
     """Grade submissions and return one :class:`GradeResult` per file, in input order.
 
@@ -506,6 +633,13 @@ def grade(
         Run each submission in the grading sandbox (:mod:`ebpmkit.grading.sandbox`). When
         none can run, grading refuses with a message that says how to install one; False
         (``--no-sandbox``) runs learners' code with your own permissions.
+    cell_timeout : float
+        Seconds one cell may run before it is interrupted; the next cells still run within
+        what is left of ``timeout`` (status ``slow_cell``).
+    verify_seed : int, optional
+        Run every submission again on the same municipality generated with this seed and
+        judge its answers on that dataset: an answer right on the class data only becomes
+        ``not_reproduced`` (no points). Doubles the running time.
 
     Examples
     --------
@@ -514,6 +648,9 @@ def grade(
     jobs = check_range("jobs", jobs, low=1, high=64, kind=int)
     timeout = check_range("timeout", timeout, low=1)
     memory = check_range("memory", memory, low=256, kind=int)
+    cell_timeout = check_range("cell_timeout", cell_timeout, low=1)
+    if verify_seed is not None:
+        verify_seed = check_range("verify_seed", verify_seed, low=0, high=2**32 - 1, kind=int)
     if sandbox:
         require_sandbox()
     if exercise is not None:
@@ -534,6 +671,10 @@ def grade(
     for ex_id in sorted({ex_id for _, _, ex_id in to_run}):
         ex = get_exercise(ex_id)
         keys[ex_id] = ex.answer_key(ex.data.load())
+    verify = {}
+    if verify_seed is not None:
+        for ex_id in keys:
+            verify[ex_id] = (verify_seed, _verify_key(get_exercise(ex_id), verify_seed))
     with (
         tempfile.TemporaryDirectory(prefix="ebpmkit-grade-") as workroot,
         ThreadPoolExecutor(max_workers=jobs) as pool,
@@ -551,6 +692,8 @@ def grade(
                 memory_mb=memory,
                 workroot=Path(workroot),
                 sandbox=sandbox,
+                cell_timeout=min(cell_timeout, timeout),
+                verify=verify.get(ex_id),
             ): i
             for i, data, ex_id in to_run
         }
@@ -559,6 +702,9 @@ def grade(
             results[i] = future.result()
             bar.set_postfix_str(submissions[i].learner)
             bar.update(1)
+    for r in results:  # rows that never ran are part of the same run
+        if r is not None:
+            r.sandboxed, r.verify_seed = sandbox, verify_seed
     return [r for r in results if r is not None]
 
 
@@ -573,6 +719,8 @@ def main(
     memory: int = 3072,
     progress: bool = True,
     sandbox: bool = True,
+    cell_timeout: float = CELL_TIMEOUT,
+    verify_seed: int | None = None,
 ) -> int:
     """Grade, then write the grades CSV, feedback pages, item analysis and free-text answers.
 
@@ -597,6 +745,8 @@ def main(
         memory=memory,
         progress=progress,
         sandbox=sandbox,
+        cell_timeout=cell_timeout,
+        verify_seed=verify_seed,
     )
     written = report.write_all(results, out=Path(out), feedback=Path(feedback))
     counts: dict[str, int] = {}

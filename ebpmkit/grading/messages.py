@@ -126,6 +126,36 @@ MESSAGES: dict[str, str] = {
     "feedback_outcome": "結果",
     "feedback_points": "得点",
     "feedback_hint": "ヒント",
+    "feedback_no_sandbox": (
+        "この採点は、提出されたノートブックをサンドボックスなしで実行しました(--no-sandbox)。"
+    ),
+    "feedback_verify": (
+        "この採点では、同じ自治体を別の乱数シード(seed {seed})で作ったデータでもノートブックを"
+        "実行して、答えがデータから計算されているかを確かめました。"
+    ),
+    # --- where a run went wrong (grading status details), cells counted as learners do -----
+    "cell_syntax": "{cell}番目のコードセルに文法の誤りがあります({line}行目)",
+    "cell_syntax_noline": "{cell}番目のコードセルに文法の誤りがあります",
+    "cell_error": "{cell}番目のコードセルでエラーが出ました({ename}: {evalue})",
+    "cell_error_plain": "{cell}番目のコードセルでエラーが出ました({ename})",
+    "cell_exit": "{cell}番目のコードセルでノートブックが終了しました({ename})",
+    "cell_slow": "{cell}番目のコードセルは{seconds}秒を超えたので途中で止めました",
+    "cell_unstoppable": (
+        "{cell}番目のコードセルは{seconds}秒を超えたので止めようとしましたが、止まりませんでした"
+    ),
+    "cell_timeout_at": "{cell}番目のコードセルの実行中に制限時間({seconds}秒)になりました",
+    "more_problems": " ほか{count}件",
+    "run_timeout": "制限時間 {seconds}秒",
+    # --- reproduction on another seed (`ebpmkit grade --verify-seed`) ---------------------
+    "not_reproduced": (
+        "{question} は練習問題のデータでは正解でしたが、同じ自治体を別の乱数シードで作った"
+        "データで同じノートブックを実行すると、正解になりませんでした。"
+    ),
+    "not_reproduced_hint": (
+        "答えの値を直接書き込まず、データから計算するコードで求めてみましょう。"
+        "コードで計算した答えなら、データが変わっても正しい値になります。"
+    ),
+    "verify_rerun": "seed {seed} での再実行: {label}",
 }
 
 # Short labels for question outcomes (feedback pages, item analysis).
@@ -136,6 +166,7 @@ OUTCOME_LABELS: dict[str, str] = {
     "unanswered": "未回答",
     "invalid": "答えの形が違う",
     "recorded": "記述を記録",
+    "not_reproduced": "別のデータで再現せず",
 }
 
 # Grading status of a whole submission: code -> Japanese explanation for the trainer and learner.
@@ -146,6 +177,10 @@ STATUS_LABELS: dict[str, str] = {
     "exited": "ノートブックの途中で終了(sys.exit など)しました。記録できた答えだけ採点しました。",
     "crashed": "カーネルが異常終了しました。記録できた答えだけ採点しました。",
     "timeout": "制限時間内に実行が終わりませんでした(無限ループの可能性)。それまでに記録できた答えだけ採点しました。",
+    "slow_cell": (
+        "時間がかかりすぎたセルを途中で止めました(無限ループの可能性)。"
+        "そのセルの答えは記録されていませんが、ほかのセルは実行して採点しました。"
+    ),
     "memory": "メモリの使用量が上限を超えました。それまでに記録できた答えだけ採点しました。",
     "not_a_notebook": "ノートブック(.ipynb)ではないファイルです。採点していません。",
     "corrupt": "ノートブックのファイルが壊れていて読めません。採点していません。",

@@ -179,6 +179,9 @@ class Question:
     min_chars : int
         For ``"text"``: a written answer shorter than this is still recorded (and earns the
         points), with a kind note that the trainer may find it too short to judge.
+    unit : str
+        For ``"number"``: the unit the answer is in (``"円"``, ``"人"`` ...), written after
+        the learner's number in feedback (``2,508,000円``). Judging ignores it.
 
     Examples
     --------
@@ -200,6 +203,7 @@ class Question:
     synonyms: Mapping[str, Sequence[str]] | None = None
     concept: str = ""
     min_chars: int = 1
+    unit: str = ""
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)
@@ -292,7 +296,7 @@ class DatasetConfig:
     uses its own profile for every exercise, and ``EBPMKIT_SEED`` moves every exercise's seed
     by as much as it moves the lessons' seed, so each exercise keeps its own offset from the
     class's seed (:data:`EXERCISE_SEED_OFFSET` when the bank names no seed). The scale and
-    the variant (``"anonymized"`` or ``"raw"``) are always the bank's.
+    the variant (``"pseudonymized"``, ``"anonymized"`` or ``"raw"``) are always the bank's.
 
     Examples
     --------
@@ -313,7 +317,7 @@ class DatasetConfig:
     profile: str = "urban-ward"
     seed: int | None = None
     scale: float = 0.05
-    variant: str = "anonymized"
+    variant: str = "pseudonymized"
 
     def resolve(self, environ: Mapping[str, str] | None = None) -> tuple[Any, int]:
         """The profile and seed this exercise uses under ``environ`` (``os.environ``).
@@ -518,6 +522,21 @@ def _as_frame(obj: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return frame
 
 
+def _exact_floats(frame: pd.DataFrame, rows: list[list[Any]]) -> None:
+    """Put every finite float of ``frame`` into ``rows`` (its JSON form) at full precision.
+
+    ``DataFrame.to_json`` writes at most 15 significant digits (10 by default), so a cell
+    could be judged on a rounded value; ``json`` writes a float's shortest exact form.
+    """
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        if not pd.api.types.is_float_dtype(column.dtype):
+            continue
+        for i, value in enumerate(column.to_numpy(dtype="float64", na_value=np.nan)):
+            if math.isfinite(value):
+                rows[i][j] = float(value)
+
+
 def encode_answer(answer: Any) -> dict[str, Any]:
     """Encode an answer as JSON-ready data (what a notebook records for the grader).
 
@@ -541,12 +560,13 @@ def encode_answer(answer: Any) -> dict[str, Any]:
         return {"type": "str", "value": answer}
     if isinstance(answer, pd.DataFrame | pd.Series):
         frame = _as_frame(answer)
-        data = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
+        data = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))["data"]
+        _exact_floats(frame, data)
         return {
             "type": "table",
             "series": isinstance(answer, pd.Series),
             "columns": list(frame.columns),
-            "data": data["data"],
+            "data": data,
         }
     if isinstance(answer, pd.Index | np.ndarray | list | tuple):
         try:
@@ -676,18 +696,20 @@ def _describe(answer: Any) -> str:
     return type(answer).__name__
 
 
-def summarize(answer: Any) -> str:
+def summarize(answer: Any, unit: str = "") -> str:
     """A short Japanese description of a learner's own answer (for feedback pages).
+
+    A number is followed by ``unit`` (the question's), an amount of money by 円.
 
     Examples
     --------
-    >>> summarize(14062), summarize(2508000.0)
-    ('14,062', '2,508,000')
+    >>> summarize(14062), summarize(2508000.0), summarize(1234567, "円")
+    ('14,062', '2,508,000', '1,234,567円')
     """
     if answer is Ellipsis:
         return "(未回答)"
     if isinstance(answer, int | float) and not isinstance(answer, bool):
-        return number_text(answer)
+        return number_text(answer) + (unit if math.isfinite(answer) else "")
     if isinstance(answer, pd.DataFrame):
         return f"表 {answer.shape[0]}行×{answer.shape[1]}列"
     if isinstance(answer, str):
@@ -912,7 +934,7 @@ def evaluate(
         points = max_points if outcome in ("correct", "recorded") else 0
         return Verdict(qid, outcome, points, max_points, message, hint, **kw)
 
-    summary = summarize(answer)
+    summary = summarize(answer, question.unit if question.kind == "number" else "")
     if entry.error is not None:
         return verdict(
             "invalid", text("key_failed", question=qid, error=entry.error), answer_summary=summary

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # Statuses whose notebook ran, so its questions count in the item analysis.
-RAN = ("ok", "blank", "error", "exited", "crashed", "timeout", "memory")
+RAN = ("ok", "blank", "error", "exited", "crashed", "timeout", "slow_cell", "memory")
 # A misconception's hint starts with this; the feedback table's column already says "hint".
 HINT_PREFIX = text("hint_misconception", hint="")
 
@@ -58,6 +58,10 @@ def _question_ids(results: Sequence[GradeResult]) -> list[str]:
 
 def grades_table(results: Sequence[GradeResult]) -> pd.DataFrame:
     """One row per submission: learner, exercise, points per question, total and status.
+
+    ``sandboxed`` is False for a run with ``--no-sandbox``; ``verify_seed`` is the seed of
+    the ``--verify-seed`` re-run (empty without one) and ``not_reproduced`` lists the
+    questions whose answers were right on the class data only.
 
     Examples
     --------
@@ -82,6 +86,11 @@ def grades_table(results: Sequence[GradeResult]) -> pd.DataFrame:
                 "status": r.status,
                 "status_ja": r.explanation,
                 "seconds": r.seconds,
+                "sandboxed": r.sandboxed,
+                "verify_seed": r.verify_seed,
+                "not_reproduced": " ".join(
+                    q for q, v in r.verdicts.items() if v.outcome == "not_reproduced"
+                ),
             }
         )
         rows.append(row)
@@ -95,6 +104,9 @@ def grades_table(results: Sequence[GradeResult]) -> pd.DataFrame:
         "status",
         "status_ja",
         "seconds",
+        "sandboxed",
+        "verify_seed",
+        "not_reproduced",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -404,6 +416,11 @@ def feedback_html(learner: str, results: Sequence[GradeResult]) -> str:
         }
         for r in results
     ]
+    notes = []
+    if any(not r.sandboxed for r in results):
+        notes.append(text("feedback_no_sandbox"))
+    for seed in sorted({r.verify_seed for r in results if r.verify_seed is not None}):
+        notes.append(text("feedback_verify", seed=seed))
     headers = [
         text(key)
         for key in (
@@ -420,6 +437,7 @@ def feedback_html(learner: str, results: Sequence[GradeResult]) -> str:
         .render(
             title=text("feedback_title", learner=learner),
             intro=text("feedback_intro"),
+            notes=notes,
             synthetic=text("feedback_synthetic"),
             headers=headers,
             sections=sections,

@@ -50,6 +50,10 @@ class GradeResult:
     detail: str = ""
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Whether the run used the grading sandbox (False: ``--no-sandbox``).
+    sandboxed: bool = True
+    #: The seed of the ``--verify-seed`` re-run, if any.
+    verify_seed: int | None = None
 
     @property
     def total(self) -> float:

@@ -76,6 +76,10 @@ KEPT = (
     "MKL_NUM_THREADS",
     "PYTHONDONTWRITEBYTECODE",
     "MALLOC_ARENA_MAX",
+    # The class's municipality (and ``grade --verify-seed``'s): the notebook must load the
+    # dataset the grader's key was computed on.
+    "EBPMKIT_SEED",
+    "EBPMKIT_PROFILE",
 )
 # The few files of /etc that programs need (dynamic linker, time zone, fonts, MIME types).
 # passwd and group are not among them: the sandbox gets its own, naming nobody of the hub.
@@ -206,8 +210,8 @@ def inside_path(path: str | Path, *, outside: Path) -> Path:
 def minimal_env(kernel_env: dict[str, str]) -> dict[str, str]:
     """The kernel's whole environment in the sandbox: nothing of the trainer's.
 
-    Only the thread and memory settings of ``kernel_env`` are kept; everything else is
-    set here (paths inside the sandbox).
+    Only the thread and memory settings and the class's profile and seed of ``kernel_env``
+    are kept; everything else is set here (paths inside the sandbox).
     """
     venv_bin = str(Path(sys.executable).parent)
     env = {name: kernel_env[name] for name in KEPT if name in kernel_env}

@@ -172,7 +172,9 @@ def test_points(graded):
     for learner in ("hiro", "ichiro", "jun"):
         assert rows[learner]["q1"] == ""
     assert points("lena") == [10, 10, 10]  # MemoryError is an error in one cell only
-    assert "SyntaxError" in rows["carol"]["status_ja"]
+    # Named as the learner counts (the second code cell), without IPython's file name.
+    assert "2番目のコードセルに文法の誤りがあります(2行目)" in rows["carol"]["status_ja"]
+    assert ".py, line" not in rows["carol"]["status_ja"]
     assert "1024 MiB" in rows["frank"]["status_ja"]
     assert "MemoryError" in rows["lena"]["status_ja"]
     assert "99" in rows["jun"]["status_ja"]

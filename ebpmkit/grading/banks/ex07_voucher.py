@@ -347,6 +347,7 @@ Q3 = Question(
     id="q3",
     points=20,
     kind="number",
+    unit="円",
     prompt=(
         "世帯パネル調査(household_spending)の地元消費額(local_spending)について、購入世帯を処置群、"
         "非購入世帯を比較群、使用期間を事業の期間とする差の差分析(evaluate.did)をしてください。"
@@ -445,6 +446,7 @@ Q5 = Question(
     id="q5",
     points=15,
     kind="number",
+    unit="円",
     prompt=(
         "問題3の推定値を使って、区全体で商品券が新たに生んだ消費(使用期間の合計、円)を見積もってください。"
         "購入世帯は purchases の household_id の数、月数は使用期間の月数です。"
