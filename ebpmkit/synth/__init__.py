@@ -8,6 +8,7 @@ declared ``PARAMETERS`` first, so a bad profile fails before any work is done.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ebpmkit.synth import (
     voucher,
 )
 from ebpmkit.synth.context import SimContext
+from ebpmkit.synth.profile import PARAMETERS as profile_parameters
 from ebpmkit.synth.profile import Profile, builtin_profiles, load_profile
 
 __all__ = ["DOMAINS", "builtin_profiles", "generate_tables", "load_profile", "validate_profile"]
@@ -48,12 +50,46 @@ DOMAINS = [
 
 
 def validate_profile(profile: Profile) -> None:
-    """Check every figure every domain module declares, and the modules' cross-figure rules."""
+    """Check every figure every domain module declares, and the modules' cross-figure rules.
+
+    A target the user's own profile writes but the generator does not read (``when="check"``
+    in its declaration, e.g. ``income.target_income_per_taxpayer``) gives a Japanese
+    UserWarning naming the figure that moves the result.
+    """
+    profile.validate(profile_parameters)
     for module in DOMAINS:
         profile.validate(module.PARAMETERS)
         check = getattr(module, "check_profile", None)
         if check is not None:
             check(profile)
+    _warn_unused_targets(profile)
+
+
+# Targets that a cross-figure rule already holds to the figures that drive them (population's
+# check_profile rejects age_share_targets and male_share that disagree with the age bands and
+# the male share by age).
+_TARGETS_HELD = frozenset({"population.age_share_targets", "population.male_share"})
+
+
+def _warn_unused_targets(profile: Profile) -> None:
+    """Warn (in Japanese) about a target the user's own profile writes but the generator ignores."""
+    for module in DOMAINS:
+        for param in module.PARAMETERS:
+            if (
+                param.when == "check"
+                and param.key in profile.own_keys
+                and param.key not in _TARGETS_HELD
+            ):
+                warnings.warn(
+                    message(
+                        "profile.target_unused",
+                        origin=profile.origin,
+                        key=param.key,
+                        driver=param.driver,
+                    ),
+                    UserWarning,
+                    stacklevel=3,
+                )
 
 
 def check_seed(seed: Any) -> int:

@@ -158,12 +158,60 @@ COLUMNS = [
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {"districts": {}, "chome": {}}
 
 PARAMETERS = [
-    Param("geography.layout_seed", low=0, high=2**32 - 1),
-    Param("geography.total_km2", low=0.5, high=5000),
-    Param("geography.area_km2", kind="numbers", low=0.01),
-    Param("geography.districts_per_area", kind="numbers", low=1, high=60),
-    Param("geography.chome_count", low=1, high=600),
-    Param("geography.town_count", low=1, high=600),
+    Param(
+        "geography.layout_seed",
+        low=0,
+        high=2**32 - 1,
+        ja="架空の地図を作る乱数の種。同じ値なら、生成の seed を変えても同じ地図(住区・町丁の形と人口の疎密)になる",
+        when="none",
+    ),
+    Param(
+        "geography.total_km2",
+        low=0.5,
+        high=5000,
+        ja="自治体全体の面積。地区・住区・町丁の面積はこれを分けて作る",
+        unit="km²",
+        when="none",
+    ),
+    Param(
+        "geography.area_km2",
+        kind="numbers",
+        low=0.01,
+        ja="地区ごとの面積(geography.areas と同じ順)",
+        unit="km²",
+        when="none",
+    ),
+    Param(
+        "geography.districts_per_area",
+        kind="numbers",
+        low=1,
+        high=60,
+        ja="地区ごとの住区の数(geography.areas と同じ順)",
+        unit="個",
+        when="none",
+    ),
+    Param(
+        "geography.chome_count",
+        low=1,
+        high=600,
+        ja="町丁(丁目)の数。住区に分けて割り当てる",
+        unit="個",
+        when="none",
+    ),
+    Param(
+        "geography.town_count",
+        low=1,
+        high=600,
+        ja="町名の数(いくつかの町丁が同じ町名の1丁目・2丁目…になる)",
+        unit="個",
+        when="none",
+    ),
+    Param(
+        "geography.areas",
+        "texts",
+        ja="地区の名前のリスト(1～12個)。地区ごとの項目はこの順に値を並べる",
+        when="none",
+    ),
 ]
 
 

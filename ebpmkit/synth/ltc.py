@@ -84,15 +84,62 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 PARAMETERS = [
-    Param("ltc.rate_band_starts", kind="numbers", low=40, high=120),
-    Param("ltc.rate_by_band", kind="numbers", low=0.0001, high=0.999),
-    Param("ltc.rate_40", low=0, high=0.5),
-    Param("ltc.rate_64", low=0, high=0.5),
-    Param("ltc.rate_multiplier", low=0.2, high=3),
-    Param("ltc.level_mix", kind="numbers", low=0, high=1, length=len(LEVELS)),
-    Param("ltc.level_spread_years", low=0, high=30),
-    Param("ltc.level_age_weight", low=0, high=5),
-    Param("ltc.scheme_start_year", low=1990, high=2100),
+    Param(
+        "ltc.rate_band_starts",
+        kind="numbers",
+        low=40,
+        high=120,
+        ja="要介護認定率を与える年齢階級の下限(65歳以上)",
+        unit="歳",
+    ),
+    Param(
+        "ltc.rate_by_band",
+        kind="numbers",
+        low=0.0001,
+        high=0.999,
+        ja="rate_band_starts の各年齢階級の要介護認定率",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "ltc.rate_40",
+        low=0,
+        high=0.5,
+        ja="40歳の要介護認定率(40～64歳は rate_40 から rate_64 まで対数で直線に補う)",
+        unit="割合(0～1)",
+    ),
+    Param("ltc.rate_64", low=0, high=0.5, ja="64歳の要介護認定率", unit="割合(0～1)"),
+    Param("ltc.rate_multiplier", low=0.2, high=3, ja="全国の年齢別認定率に掛ける倍率", unit="倍"),
+    Param(
+        "ltc.level_mix",
+        kind="numbers",
+        low=0,
+        high=1,
+        length=len(LEVELS),
+        ja="認定を受けた人の要介護度(要支援1・2、要介護1～5)の割合",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "ltc.level_spread_years",
+        low=0,
+        high=30,
+        ja="重さのばらつき(認定からの年数と年齢で決まる重さのまわりの広がり)",
+        unit="年",
+    ),
+    Param(
+        "ltc.level_age_weight",
+        low=0,
+        high=5,
+        ja="認定からの年数に加えて、年齢1歳ごとに重さが増える分",
+        unit="年(1歳あたり)",
+    ),
+    Param(
+        "ltc.scheme_start_year",
+        low=1990,
+        high=2100,
+        ja="介護保険制度が始まった年(これより前の認定日は作らない)",
+        unit="年",
+        when="none",
+    ),
 ]
 
 

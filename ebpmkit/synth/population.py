@@ -145,56 +145,412 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 PARAMETERS = [
-    Param("population.start", low=100),
-    Param("population.end", low=100),
-    Param("population.male_share", low=0.3, high=0.7),
-    Param("population.foreign_share", low=0, high=0.5),
-    Param("population.age_band_shares", "numbers", low=0, length=N_BANDS),
-    Param("population.age_share_targets", "numbers", low=0, high=100, length=3),
-    Param("population.male_share_by_age", "numbers", low=0, high=1, length=6),
-    Param("population.foreign_weight_by_age", "numbers", low=0, length=4),
-    Param("population.births_per_1000", "numbers", low=0, high=40),
-    Param("population.out_rate_by_age", "numbers", low=0, high=0.5, length=N_BANDS),
-    Param("population.in_age_weights", "numbers", low=0, length=N_BANDS),
-    Param("population.elderly_weight_by_area", "numbers", low=0),
-    Param("population.estate_pull", low=0, high=20),
-    Param("population.estate_elderly_weight", low=0, high=20),
-    Param("population.estate_inflow", low=0, high=20),
-    Param("households.persons_per_household", low=1, high=6),
-    Param("households.end", low=1),
-    Param("households.single_share", low=0, high=0.95),
-    Param("households.single_weight_by_age", "numbers", low=0, length=N_BANDS),
-    Param("households.single_parent_share", low=0, high=1),
-    Param("households.leave_home_rate", low=0, high=1),
-    Param("households.couple_formation_rate", low=0, high=1),
-    Param("households.separation_rate", low=0, high=1),
-    Param("households.in_household_types", "numbers", low=0, length=3),
-    Param("households.family.child_at_home_ages", "numbers", low=0, high=120),
-    Param("households.family.child_at_home_share", "numbers", low=0, high=1),
-    Param("households.family.mother_age_gap", "numbers", low=0, high=60, length=2),
-    Param("households.family.mother_age_gap_range", "numbers", low=10, high=60, length=2),
-    Param("households.family.children", "numbers", low=1, high=10),
-    Param("households.family.children_shares", "numbers", low=0, high=1),
-    Param("households.family.husband_age_gap", "numbers", low=-20, high=20, length=2),
-    Param("households.family.wife_weight_ages", "numbers", low=0, high=120),
-    Param("households.family.wife_weights", "numbers", low=0),
-    Param("households.family.leave_home_ages", "numbers", low=15, high=100, length=2),
-    Param("households.family.couple_formation_ages", "numbers", low=15, high=100, length=2),
-    Param("households.family.bride_max_age", low=15, high=100),
-    Param("households.family.alone_move_factor", low=0, high=1),
-    Param("households.in_movers.family_head_age", "numbers", low=0, high=100, length=2),
-    Param("households.in_movers.family_head_age_range", "numbers", low=18, high=100, length=2),
-    Param("households.in_movers.couple_head_min_age", low=18, high=100),
-    Param("households.in_movers.children", "numbers", low=1, high=10),
-    Param("households.in_movers.children_shares", "numbers", low=0, high=1),
-    Param("households.in_movers.child_age_gap", "numbers", low=0, high=60, length=2),
-    Param("households.in_movers.girl_share", low=0, high=1),
-    Param("mortality.anchor_ages", "numbers", low=0, high=120),
-    Param("mortality.qx_male", "numbers", low=0, high=1),
-    Param("mortality.qx_female", "numbers", low=0, high=1),
-    Param("mortality.scale", low=0, high=5),
-    Param("fertility.asfr", "numbers", low=0, high=1, length=7),
-    Param("fertility.male_birth_share", low=0, high=1),
+    Param(
+        "population.start",
+        low=100,
+        ja="初年度4月1日の住民基本台帳の人数(scale を掛けた人数が生成される)",
+        unit="人",
+        when="first",
+    ),
+    Param(
+        "population.end",
+        low=100,
+        ja="最終年度4月1日の住民基本台帳の人数。途中の年度は初年度から直線で近づけ、足りない分を転入で補う",
+        unit="人",
+        when="last",
+    ),
+    Param(
+        "population.male_share",
+        low=0.3,
+        high=0.7,
+        ja="初年度の男性の割合の目標。age_band_shares と male_share_by_age から決まる割合との差が"
+        "0.01を超えるプロファイルは、生成の前にエラーになる",
+        unit="割合(0～1)",
+        when="check",
+        driver="population.male_share_by_age",
+    ),
+    Param(
+        "population.foreign_share",
+        low=0,
+        high=0.5,
+        ja="外国籍の住民の割合。初年度の住民に割り当て、以後は転入者で毎年度この割合に近づける",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "population.age_band_shares",
+        "numbers",
+        low=0,
+        length=N_BANDS,
+        ja="年齢5歳階級(0～4歳、5～9歳、…、90～94歳、95歳以上の20階級)の人口割合。初年度の住民の年齢はここから作られる(合計100)",
+        unit="%",
+        when="first",
+    ),
+    Param(
+        "population.age_share_targets",
+        "numbers",
+        low=0,
+        high=100,
+        length=3,
+        ja="初年度の年齢3区分(0～14歳、15～64歳、65歳以上)の人口割合の目標。"
+        "age_band_shares の階級の合計との差が0.5ポイントを超えるプロファイルは、生成の前にエラーになる",
+        unit="%",
+        when="check",
+        driver="population.age_band_shares",
+    ),
+    Param(
+        "population.male_share_by_age",
+        "numbers",
+        low=0,
+        high=1,
+        length=6,
+        ja="年齢区分(0～19、20～39、40～64、65～74、75～84、85歳以上)ごとの男性の割合。初年度の住民と、一人で転入する世帯主の性別を決める",
+        unit="割合(0～1)",
+        when="first",
+    ),
+    Param(
+        "population.foreign_weight_by_age",
+        "numbers",
+        low=0,
+        length=4,
+        ja="年齢区分(0～19、20～39、40～64、65歳以上)ごとの外国籍になりやすさ(相対的な重み)",
+        unit="倍(相対的な重み)",
+    ),
+    Param(
+        "population.births_per_1000",
+        "numbers",
+        low=0,
+        high=40,
+        ja="年度ごとの出生数(人口千人あたり)。初年度から最終年度まで年度の数だけ並べる",
+        unit="人(人口千人あたり)",
+        when="by_year",
+    ),
+    Param(
+        "population.out_rate_by_age",
+        "numbers",
+        low=0,
+        high=0.5,
+        length=N_BANDS,
+        ja="年齢5歳階級(20階級)ごとの1年間の転出率。世帯はその世帯員の率の平均で転出する",
+        unit="割合(0～1、1年あたり)",
+    ),
+    Param(
+        "population.in_age_weights",
+        "numbers",
+        low=0,
+        length=N_BANDS,
+        ja="転入する世帯主の年齢5歳階級(20階級)の重み。どの年齢の人が転入しやすいかを決める",
+        unit="倍(相対的な重み)",
+    ),
+    Param(
+        "population.elderly_weight_by_area",
+        "numbers",
+        low=0,
+        ja="地区ごとの、65歳以上の世帯主の住みやすさ(相対的な重み、geography.areas と同じ順)。値が最も小さい地区の最初の住区が団地になる",
+        unit="倍(相対的な重み)",
+    ),
+    Param(
+        "population.estate_pull",
+        low=0,
+        high=20,
+        ja="初年度に、世帯主が50～64歳の世帯が団地に住む倍率(団地の最初の住民が同じ世代で入居した想定)",
+        unit="倍",
+        when="first",
+    ),
+    Param(
+        "population.estate_elderly_weight",
+        low=0,
+        high=20,
+        ja="初年度に、世帯主が65歳以上の世帯が団地に住む倍率",
+        unit="倍",
+        when="first",
+    ),
+    Param(
+        "population.estate_inflow",
+        low=0,
+        high=20,
+        ja="2年度目以降に、新しい世帯が団地に入る倍率(空き家が出にくいほど小さい)。団地が最も速く高齢化する",
+        unit="倍",
+    ),
+    Param(
+        "households.persons_per_household",
+        low=1,
+        high=6,
+        ja="初年度の1世帯あたりの人数。初年度の世帯数は人口をこれで割った数になる",
+        unit="人",
+        when="first",
+    ),
+    Param(
+        "households.end",
+        low=1,
+        ja="最終年度4月1日の世帯数。途中の年度は初年度の世帯数から直線で近づける",
+        unit="世帯",
+        when="last",
+    ),
+    Param(
+        "households.single_share",
+        low=0,
+        high=0.95,
+        ja="初年度の単独世帯(一人暮らし)の割合",
+        unit="割合(0～1)",
+        when="first",
+    ),
+    Param(
+        "households.single_weight_by_age",
+        "numbers",
+        low=0,
+        length=N_BANDS,
+        ja="年齢5歳階級(20階級)ごとの、一人暮らしになりやすさ(相対的な重み)",
+        unit="倍(相対的な重み)",
+        when="first",
+    ),
+    Param(
+        "households.single_parent_share",
+        low=0,
+        high=1,
+        ja="子のいる世帯のうち、ひとり親の世帯の割合(初年度の世帯と転入世帯)",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "households.leave_home_rate",
+        low=0,
+        high=1,
+        ja="親元にいる成人の子が1年間に独立して同じ自治体の中に世帯を持つ率",
+        unit="割合(0～1、1年あたり)",
+    ),
+    Param(
+        "households.couple_formation_rate",
+        low=0,
+        high=1,
+        ja="一人暮らしの女性が1年間に結婚して新しい世帯を持つ率",
+        unit="割合(0～1、1年あたり)",
+    ),
+    Param(
+        "households.separation_rate",
+        low=0,
+        high=1,
+        ja="夫婦が1年間に別れる率(配偶者が出て一人暮らしになる)",
+        unit="割合(0～1、1年あたり)",
+    ),
+    Param(
+        "households.in_household_types",
+        "numbers",
+        low=0,
+        length=3,
+        ja="転入世帯の種類(単身・夫婦のみ・子のいる世帯)の割合。単身の数は人口と世帯数の目標から決まり、残りを夫婦と子のいる世帯にこの比で分ける",
+        unit="割合",
+    ),
+    Param(
+        "households.family.child_at_home_ages",
+        "numbers",
+        low=0,
+        high=120,
+        ja="親元に住む子の割合を与える年齢(間の年齢は直線で補う)。child_at_home_share と同じ数だけ並べる",
+        unit="歳",
+        when="first",
+    ),
+    Param(
+        "households.family.child_at_home_share",
+        "numbers",
+        low=0,
+        high=1,
+        ja="child_at_home_ages の各年齢で、親元に住む子の割合",
+        unit="割合(0～1)",
+        when="first",
+    ),
+    Param(
+        "households.family.mother_age_gap",
+        "numbers",
+        low=0,
+        high=60,
+        length=2,
+        ja="母と子の年齢差の平均と標準偏差",
+        unit="年",
+        when="first",
+    ),
+    Param(
+        "households.family.mother_age_gap_range",
+        "numbers",
+        low=10,
+        high=60,
+        length=2,
+        ja="母と子の年齢差の下限と上限",
+        unit="年",
+        when="first",
+    ),
+    Param(
+        "households.family.children",
+        "numbers",
+        low=1,
+        high=10,
+        ja="初年度の家族の子の数の候補(children_shares と同じ数だけ並べる)",
+        unit="人",
+        when="first",
+    ),
+    Param(
+        "households.family.children_shares",
+        "numbers",
+        low=0,
+        high=1,
+        ja="children の各人数の家族の割合(合計1)",
+        unit="割合(0～1)",
+        when="first",
+    ),
+    Param(
+        "households.family.husband_age_gap",
+        "numbers",
+        low=-20,
+        high=20,
+        length=2,
+        ja="夫と妻の年齢差(夫－妻)の平均と標準偏差。新しく夫婦になる二人にも使う",
+        unit="年",
+    ),
+    Param(
+        "households.family.wife_weight_ages",
+        "numbers",
+        low=0,
+        high=120,
+        ja="子と同居しない女性が妻である重みを与える年齢(間の年齢は直線で補う)",
+        unit="歳",
+        when="first",
+    ),
+    Param(
+        "households.family.wife_weights",
+        "numbers",
+        low=0,
+        ja="wife_weight_ages の各年齢で、子と同居しない女性が妻である重み",
+        unit="倍(相対的な重み)",
+        when="first",
+    ),
+    Param(
+        "households.family.leave_home_ages",
+        "numbers",
+        low=15,
+        high=100,
+        length=2,
+        ja="親元の子が独立しうる年齢の下限と上限",
+        unit="歳",
+    ),
+    Param(
+        "households.family.couple_formation_ages",
+        "numbers",
+        low=15,
+        high=100,
+        length=2,
+        ja="一人暮らしの人が夫婦になりうる年齢の下限と上限",
+        unit="歳",
+    ),
+    Param(
+        "households.family.bride_max_age",
+        low=15,
+        high=100,
+        ja="新しく夫婦になる女性の年齢の上限",
+        unit="歳",
+    ),
+    Param(
+        "households.family.alone_move_factor",
+        low=0,
+        high=1,
+        ja="成人の子・親などが一人で転出する率の、その年齢の転出率に対する倍率",
+        unit="倍",
+    ),
+    Param(
+        "households.in_movers.family_head_age",
+        "numbers",
+        low=0,
+        high=100,
+        length=2,
+        ja="子のいる転入世帯の世帯主の年齢の平均と標準偏差",
+        unit="歳",
+    ),
+    Param(
+        "households.in_movers.family_head_age_range",
+        "numbers",
+        low=18,
+        high=100,
+        length=2,
+        ja="子のいる転入世帯の世帯主の年齢の下限と上限",
+        unit="歳",
+    ),
+    Param(
+        "households.in_movers.couple_head_min_age",
+        low=18,
+        high=100,
+        ja="夫婦のみで転入する世帯の世帯主の年齢の下限",
+        unit="歳",
+    ),
+    Param(
+        "households.in_movers.children",
+        "numbers",
+        low=1,
+        high=10,
+        ja="子のいる転入世帯の子の数の候補",
+        unit="人",
+    ),
+    Param(
+        "households.in_movers.children_shares",
+        "numbers",
+        low=0,
+        high=1,
+        ja="in_movers.children の各人数の割合(合計1)",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "households.in_movers.child_age_gap",
+        "numbers",
+        low=0,
+        high=60,
+        length=2,
+        ja="転入世帯の世帯主と子の年齢差の平均と標準偏差",
+        unit="年",
+    ),
+    Param(
+        "households.in_movers.girl_share",
+        low=0,
+        high=1,
+        ja="転入する子のうち女子の割合",
+        unit="割合(0～1)",
+    ),
+    Param(
+        "mortality.anchor_ages",
+        "numbers",
+        low=0,
+        high=120,
+        ja="死亡確率を与える年齢(間の年齢は対数で直線に補う)。qx_male・qx_female と同じ数だけ並べる",
+        unit="歳",
+    ),
+    Param(
+        "mortality.qx_male",
+        "numbers",
+        low=0,
+        high=1,
+        ja="anchor_ages の各年齢で、男性が1年間に死亡する確率",
+        unit="確率(0～1)",
+    ),
+    Param(
+        "mortality.qx_female",
+        "numbers",
+        low=0,
+        high=1,
+        ja="anchor_ages の各年齢で、女性が1年間に死亡する確率",
+        unit="確率(0～1)",
+    ),
+    Param("mortality.scale", low=0, high=5, ja="死亡確率全体に掛ける倍率", unit="倍"),
+    Param(
+        "fertility.asfr",
+        "numbers",
+        low=0,
+        high=1,
+        length=7,
+        ja="母の年齢5歳階級(15～19歳から45～49歳の7階級)ごとの出生率。年齢による出生の形だけを使い、出生の総数は population.births_per_1000 で決まる",
+        unit="出生率(1人1年あたり)",
+    ),
+    Param(
+        "fertility.male_birth_share",
+        low=0,
+        high=1,
+        ja="生まれる子のうち男児の割合",
+        unit="割合(0～1)",
+    ),
 ]
 
 MALE_GROUP_EDGES = np.array([20, 40, 65, 75, 85])  # 0-19, 20-39, 40-64, 65-74, 75-84, 85+
@@ -211,6 +567,8 @@ def check_profile(profile) -> None:
         raise ProfileError(
             message("population.age_band_sum", found=f"{shares.sum():.1f}", origin=profile.origin)
         )
+    _check_age_targets(profile, shares)
+    _check_male_share(profile, shares)
     n_years = len(profile.fiscal_years)
     if len(profile.numbers("population.births_per_1000")) != n_years:
         raise ProfileError(
@@ -234,6 +592,85 @@ def check_profile(profile) -> None:
     if profile.numbers("households.in_household_types").sum() <= 0:
         raise ProfileError(message("population.in_household_types", origin=profile.origin))
     _check_family(profile)
+
+
+#: Bands (of ``age_band_shares``) of the three age groups 0-14, 15-64 and 65+.
+AGE_GROUP_BANDS = (slice(0, 3), slice(3, 13), slice(13, N_BANDS))
+AGE_GROUP_LABELS = ("0～14歳", "15～64歳", "65歳以上")
+#: How far (percentage points) a group's share may differ from ``age_share_targets``.
+AGE_TARGET_TOLERANCE = 0.5
+
+
+def age_group_shares(band_shares: np.ndarray) -> np.ndarray:
+    """Shares of the groups 0-14, 15-64 and 65+ from the 20 five-year band shares.
+
+    Examples
+    --------
+    >>> age_group_shares(np.full(20, 5.0)).tolist()
+    [15.0, 50.0, 35.0]
+    """
+    return np.array([float(band_shares[b].sum()) for b in AGE_GROUP_BANDS])
+
+
+def _check_age_targets(profile, band_shares: np.ndarray) -> None:
+    """``age_share_targets`` must agree with the bands the ages are drawn from.
+
+    The generator draws the first register's ages from ``age_band_shares``; the targets are only
+    compared with the result, so targets that disagree would be silently missed.
+    """
+    from ebpmkit.errors import ProfileError
+
+    targets = profile.numbers("population.age_share_targets")
+    groups = age_group_shares(band_shares)
+    if np.abs(groups - targets).max() > AGE_TARGET_TOLERANCE:
+
+        def show(values: np.ndarray) -> str:
+            return "[" + ", ".join(f"{v:.1f}" for v in values) + "]"
+
+        raise ProfileError(
+            message(
+                "population.age_targets_unmet",
+                targets=show(targets),
+                groups=show(groups),
+                tolerance=AGE_TARGET_TOLERANCE,
+                origin=profile.origin,
+            )
+        )
+
+
+#: How far the male share implied by the bands and ``male_share_by_age`` may be from
+#: ``male_share``.
+MALE_SHARE_TOLERANCE = 0.01
+
+
+def implied_male_share(band_shares: np.ndarray, male_share_by_age: np.ndarray) -> float:
+    """The first register's male share that the age bands and the male share by age give.
+
+    Examples
+    --------
+    >>> implied_male_share(np.full(20, 5.0), np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.3]))
+    0.47
+    """
+    group = np.searchsorted(MALE_GROUP_EDGES, np.arange(N_BANDS) * 5, "right")
+    return round(float(band_shares @ male_share_by_age[group]) / float(band_shares.sum()), 6)
+
+
+def _check_male_share(profile, band_shares: np.ndarray) -> None:
+    """``male_share`` must agree with what the bands and ``male_share_by_age`` give."""
+    from ebpmkit.errors import ProfileError
+
+    want = profile.number("population.male_share")
+    got = implied_male_share(band_shares, profile.numbers("population.male_share_by_age"))
+    if abs(got - want) > MALE_SHARE_TOLERANCE:
+        raise ProfileError(
+            message(
+                "population.male_share_unmet",
+                target=f"{want:.3f}",
+                implied=f"{got:.3f}",
+                tolerance=MALE_SHARE_TOLERANCE,
+                origin=profile.origin,
+            )
+        )
 
 
 def _check_family(profile) -> None:

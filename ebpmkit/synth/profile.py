@@ -27,7 +27,16 @@ import numpy as np
 from ebpmkit.errors import ParameterError, ProfileError
 from ebpmkit.messages import message
 
-__all__ = ["Param", "Profile", "builtin_profiles", "load_profile"]
+__all__ = [
+    "KIND_WORDS",
+    "PARAMETERS",
+    "WHEN",
+    "MunicipalityWords",
+    "Param",
+    "Profile",
+    "builtin_profiles",
+    "load_profile",
+]
 
 _PROFILE_DIR = resources.files("ebpmkit.synth") / "profiles"
 _RATES_DIR = resources.files("ebpmkit.synth") / "rates"
@@ -46,12 +55,37 @@ def builtin_profiles() -> list[str]:
     )
 
 
+#: When a profile figure takes effect, by the code a :class:`Param` declares in ``when``; the
+#: Japanese text is what docs/profile-keys.md shows. ``check`` marks a target that the generator
+#: does not read: it is only compared with what was generated.
+WHEN = {
+    "first": "初年度の4月1日(最初の住民基本台帳)。以後の年度は出生・死亡・転出入で変わる",
+    "last": "最終年度の4月1日",
+    "each": "全年度(毎年度同じ値)",
+    "by_year": "年度ごと(初年度から順に1年度に一つ)",
+    "listed": "項目で指定した年度",
+    "none": "年度によらない(名前・地図・期間など)",
+    "check": "生成には使わない(生成結果と比べる確認用の目標値)",
+}
+
+
 @dataclass(frozen=True)
 class Param:
-    """Declared shape of one profile figure, used to validate a profile before generating.
+    """Declared shape and meaning of one profile figure.
 
-    ``kind`` is one of "number", "numbers" (a list of numbers), "text", "table" (a mapping)
-    or "bool". ``low``/``high`` bound every number; ``length`` fixes a list's length.
+    The shape validates a profile before generating: ``kind`` is one of "number", "numbers" (a
+    list of numbers), "text", "texts" (a list of text), "table" (a mapping) or "bool";
+    ``low``/``high`` bound every number; ``length`` fixes a list's length; ``choices`` lists
+    the values a text may take. The meaning is rendered into docs/profile-keys.md: ``ja`` says in
+    Japanese what the figure drives, ``unit`` its unit (Japanese, empty for a plain count or
+    name) and ``when`` (a key of :data:`WHEN`) the fiscal years it applies to. A target the
+    generator does not read has ``when="check"`` and names in ``driver`` the figure to change
+    instead.
+
+    Examples
+    --------
+    >>> Param("population.start", low=100, ja="初年度の人口", unit="人", when="first").when
+    'first'
     """
 
     key: str
@@ -60,6 +94,96 @@ class Param:
     high: float | None = None
     length: int | None = None
     required: bool = True
+    ja: str = ""
+    unit: str = ""
+    when: str = "each"
+    choices: tuple[str, ...] = ()
+    driver: str = ""
+
+    def __post_init__(self) -> None:
+        # A programming error in a declaration, caught at import.
+        if self.when not in WHEN:
+            raise AssertionError(f"{self.key}: unknown when={self.when!r}")
+        if self.kind not in ("number", "numbers", "text", "texts", "table", "bool"):
+            raise AssertionError(f"{self.key}: unknown kind={self.kind!r}")
+
+
+#: The figures of a profile that no domain module owns: the municipality, its years and
+#: the profile's parent. Validated with the modules' declarations (synth.validate_profile).
+PARAMETERS = [
+    Param(
+        "extends",
+        "text",
+        required=False,
+        ja="元にする組み込みプロファイルの名前(urban-ward, regional-city, town)。"
+        "書いた項目だけが元のプロファイルの値を置き換える",
+        when="none",
+    ),
+    Param(
+        "municipality.name",
+        "text",
+        ja="架空の自治体の名前(日本語)。表・グラフ・教材の文に出る",
+        when="none",
+    ),
+    Param(
+        "municipality.name_en",
+        "text",
+        required=False,
+        ja="架空の自治体の英語名",
+        when="none",
+    ),
+    Param(
+        "municipality.kind",
+        "text",
+        required=False,
+        choices=("special-ward", "city", "town", "village"),
+        ja="自治体の種類(special-ward: 特別区、city: 市、town: 町、village: 村)。"
+        "教材の文で使う呼び方(区・市・町・村、住民税の名前)を決める",
+        when="none",
+    ),
+    Param(
+        "years.first",
+        low=1990,
+        high=2100,
+        ja="最初の年度(この年度の4月1日の住民基本台帳から生成を始める)",
+        unit="年度",
+        when="none",
+    ),
+    Param(
+        "years.last",
+        low=1990,
+        high=2100,
+        ja="最後の年度(年度ごとの項目は初年度からこの年度までの数だけ値を並べる)",
+        unit="年度",
+        when="none",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class MunicipalityWords:
+    """How texts name a kind of municipality, its residents and its resident tax.
+
+    ``resident_tax`` is the legal name of the municipal part of the individual resident tax:
+    市町村民税 (Local Tax Act art. 5(2)(i)), which a Tokyo special ward levies as 特別区民税
+    (art. 1(2) applies the provisions on municipalities to special wards and reads 市町村民税
+    as 特別区民税). ``resident_tax_local`` is the name residents see (市民税, 町民税 ...).
+    """
+
+    kind: str
+    suffix: str  # 区, 市, 町, 村: "区の減収", "市外への寄附"
+    residents: str  # 区民, 市民 ...
+    resident_tax: str
+    resident_tax_local: str
+
+
+#: The words of each ``municipality.kind``.
+KIND_WORDS = {
+    "special-ward": MunicipalityWords("special-ward", "区", "区民", "特別区民税", "特別区民税"),
+    "city": MunicipalityWords("city", "市", "市民", "市町村民税", "市民税"),
+    "town": MunicipalityWords("town", "町", "町民", "市町村民税", "町民税"),
+    "village": MunicipalityWords("village", "村", "村民", "市町村民税", "村民税"),
+}
 
 
 def _is_leaf(node: Any) -> bool:
@@ -109,6 +233,9 @@ class Profile:
     values: dict[str, Any]
     sources: dict[str, str] = field(default_factory=dict)
     origin: str = ""
+    #: Dotted keys the user's own file writes (empty for a built-in profile): a target written
+    #: there that the generator does not read is reported (synth.validate_profile).
+    own_keys: frozenset[str] = frozenset()
 
     # -- access -----------------------------------------------------------------------------
     def has(self, key: str) -> bool:
@@ -215,7 +342,21 @@ class Profile:
             elif p.kind == "numbers":
                 self.numbers(p.key, low=p.low, high=p.high, length=p.length)
             elif p.kind == "text":
-                self.text(p.key)
+                value = self.text(p.key)
+                if p.choices and value not in p.choices:
+                    raise ProfileError(
+                        message(
+                            "profile.not_choice",
+                            key=p.key,
+                            choices=", ".join(repr(c) for c in p.choices),
+                            found=repr(value),
+                            origin=self.origin,
+                        )
+                    )
+            elif p.kind == "texts":
+                value = self.get(p.key)
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise self._wrong("profile.not_texts", p.key, value)
             elif p.kind == "table":
                 self.table(p.key)
             elif p.kind == "bool":
@@ -234,6 +375,29 @@ class Profile:
     def municipality(self) -> str:
         """The fictional municipality's Japanese name."""
         return self.text("municipality.name")
+
+    @property
+    def words(self) -> MunicipalityWords:
+        """The words texts use for this kind of municipality (区・市・町・村, the resident tax).
+
+        From ``municipality.kind``; a profile without it is read by the last character of
+        its name, else taken as a city.
+
+        Examples
+        --------
+        >>> w = load_profile("town").words
+        >>> w.suffix, w.residents, w.resident_tax, w.resident_tax_local
+        ('町', '町民', '市町村民税', '町民税')
+        >>> load_profile("urban-ward").words.resident_tax
+        '特別区民税'
+        """
+        kind = self.get("municipality.kind") if self.has("municipality.kind") else None
+        if kind not in KIND_WORDS:
+            name = self.municipality if self.has("municipality.name") else ""
+            kind = {"区": "special-ward", "市": "city", "町": "town", "村": "village"}.get(
+                name[-1:], "city"
+            )
+        return KIND_WORDS[kind]
 
     @property
     def fiscal_years(self) -> np.ndarray:
@@ -316,10 +480,28 @@ def load_profile(profile: str | Path | Profile = "urban-ward") -> Profile:
         name, origin, builtin = path.stem, str(path), False
     rates, rate_sources = _national_rates()
     values, sources = _read_profile_chain(text, origin)
+    own: frozenset[str] = frozenset()
     if not builtin:
         _check_keys(values, _known_keys(), "", origin)
+        own = frozenset(_leaf_keys(_split(_read_toml(text, origin), "", {}), ""))
     merged = _merge(rates, values)
-    return Profile(name=name, values=merged, sources={**rate_sources, **sources}, origin=origin)
+    return Profile(
+        name=name,
+        values=merged,
+        sources={**rate_sources, **sources},
+        origin=origin,
+        own_keys=own,
+    )
+
+
+def _leaf_keys(node: dict, prefix: str) -> Iterable[str]:
+    """Dotted keys of the leaves of a nested mapping."""
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            yield from _leaf_keys(value, path)
+        else:
+            yield path
 
 
 def _unknown_profile(profile: str | Path, names: list[str]) -> ParameterError:
