@@ -71,6 +71,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The data has these columns: {columns}",
     ),
     # --- dataset, cache, profile (dataset.py, cache.py, synth/) --------------------------
+    "sql.bad_query": (
+        "引数 'query' の SQL を実行できませんでした({error})。"
+        "テーブル名・列名を確かめてください。使えるテーブル: {tables}",
+        "The SQL in the 'query' parameter could not run ({error}). Check the table and column "
+        "names. Available tables: {tables}",
+    ),
+    "sql.not_text": (
+        "引数 'query' には SQL の文を文字列で指定してください({got} が渡されました)。",
+        "The 'query' parameter must be an SQL statement as a string, but {got} was passed.",
+    ),
+    "sql.bad_memory_limit": (
+        '引数 \'memory_limit\' には "500MB" や "1GB" のような大きさを指定してください'
+        "({got} が渡されました)。",
+        'The \'memory_limit\' parameter must be a size such as "500MB" or "1GB", '
+        "but {got} was passed.",
+    ),
+    "sql.no_cache": (
+        "引数 'query' の SQL を実行するには、load() で読み込んだデータセットが必要です"
+        "(このデータセットにはキャッシュのフォルダがありません)。",
+        "Running the SQL in the 'query' parameter needs a dataset read by load(): this dataset "
+        "has no cache folder.",
+    ),
     "dataset.no_table": (
         "テーブル '{name}' はありません。使えるテーブル: {tables}",
         "There is no table '{name}'. The dataset has these tables: {tables}",
@@ -174,6 +196,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "プロファイル {origin} の項目 '{key}' には文字列を書いてください({found} が書かれています)。",
         "The profile figure '{key}' must be text, but {found} was found in {origin}.",
     ),
+    "profile.not_texts": (
+        "プロファイル {origin} の項目 '{key}' には文字列のリストを書いてください"
+        "({found} が書かれています)。",
+        "The profile figure '{key}' must be a list of text, but {found} was found in {origin}.",
+    ),
+    "profile.not_choice": (
+        "プロファイル {origin} の項目 '{key}' には {choices} のいずれかを書いてください"
+        "({found} が書かれています)。",
+        "The profile figure '{key}' must be one of {choices}, but {found} was found in {origin}.",
+    ),
+    "profile.target_unused": (
+        "プロファイル {origin} の項目 '{key}' は確認用の目標値で、生成には使われません。"
+        "生成結果を目標に近づけるには '{driver}' を変え、`ebpmkit profile check {origin}` で"
+        "確かめてください。",
+        "The profile figure '{key}' in {origin} is a target the generator does not read; to move "
+        "the generated data towards it change '{driver}', and compare with "
+        "`ebpmkit profile check {origin}`.",
+    ),
     "profile.not_table": (
         "プロファイル {origin} の項目 '{key}' には表(TOML のテーブル)を書いてください"
         "({found} が書かれています)。",
@@ -275,6 +315,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "古いバージョンの生成器で作られたデータです",
         "the data were made by an older version of the generator",
     ),
+    "cache.reason.old_layout": (
+        "古い形式(ファイルの配置)で書かれたデータです",
+        "the data were written in an older file layout",
+    ),
     "cache.reason.missing_file": ("{name} がありません", "{name} is missing"),
     "cache.reason.corrupt_file": (
         "{name} の内容が manifest と一致しません(破損しています)",
@@ -342,6 +386,95 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "書いてください(合計は {found} です)。",
         "'population.age_band_shares' must add up to 100 (percent), but they add up to "
         "{found} in {origin}.",
+    ),
+    "population.age_targets_unmet": (
+        "プロファイル {origin} の 'population.age_share_targets'(0～14歳・15～64歳・65歳以上の"
+        "割合 {targets} %)を、生成では満たせません。初年度の年齢は 'population.age_band_shares' "
+        "から作られ、その年齢3区分の合計は {groups} % です({tolerance} ポイントより離れています)。"
+        "目標に合わせるには age_band_shares の5歳階級を直し、今の年齢構成のままでよければ "
+        "age_share_targets = {groups} と書いてください。",
+        "The targets 'population.age_share_targets' ({targets} percent aged 0-14, 15-64, 65+) "
+        "in {origin} cannot be met: the first register's ages are drawn from "
+        "'population.age_band_shares', whose three groups add up to {groups} percent (more than "
+        "{tolerance} points away). Change the five-year bands of age_band_shares to meet the "
+        "targets, or write age_share_targets = {groups} to keep the current age structure.",
+    ),
+    "population.male_share_unmet": (
+        "プロファイル {origin} の 'population.male_share'({target})を、生成では満たせません。"
+        "初年度の男女は 'population.age_band_shares' と 'population.male_share_by_age' から作られ、"
+        "その男性の割合は {implied} です({tolerance} より離れています)。"
+        "目標に合わせるには male_share_by_age を直し、今のままでよければ "
+        "male_share = {implied} と書いてください。",
+        "The target 'population.male_share' ({target}) in {origin} cannot be met: the first "
+        "register's sexes come from 'population.age_band_shares' and "
+        "'population.male_share_by_age', which give a male share of {implied} (more than "
+        "{tolerance} away). Change male_share_by_age to meet the target, or write "
+        "male_share = {implied} to keep it as it is.",
+    ),
+    # --- a profile from a published age-band table (synth/estat.py, `ebpmkit profile new`) --
+    "estat.no_file": (
+        "年齢階級別人口の表 {path} が見つかりません。CSV ファイルの場所を確かめてください。",
+        "The age-band population table {path} was not found; check the path of the CSV file.",
+    ),
+    "estat.encoding": (
+        "{path} を文字として読めません。UTF-8 か Shift_JIS(cp932)の CSV で保存してください。",
+        "{path} cannot be read as text; save it as a UTF-8 or Shift_JIS (cp932) CSV file.",
+    ),
+    "estat.no_header": (
+        "{path} に年齢階級の見出しの行(0～4歳, 5～9歳, …, 100歳以上)が見つかりません。"
+        "住民基本台帳の年齢階級別人口の CSV を指定してください。",
+        "{path} has no header row of age bands (ages 0-4, 5-9, ... 100 and over); give the "
+        "basic resident register's table of residents by age band as CSV.",
+    ),
+    "estat.bands": (
+        "{path} の年齢階級は、0～4歳から5歳刻みで続き「○歳以上」(50歳以上)で終わる必要が"
+        "あります(見出し: {found})。",
+        "The age bands of {path} must run in 5-year steps from ages 0-4 and end with an open "
+        "band (50 and over, or higher); the headers are: {found}.",
+    ),
+    "estat.several_rows": (
+        "{path} に性別「{sex}」の行が二つ以上あります。一つの自治体の行だけを残してください。",
+        "{path} has more than one row for the sex '{sex}'; keep the rows of one municipality only.",
+    ),
+    "estat.no_sex_rows": (
+        "{path} に男と女の行が見つかりません。性別の列に「男」「女」(または 男性・女性)と"
+        "書かれた行が必要です。",
+        "{path} has no rows for men and women: the table needs a row for each sex, marked in a "
+        "sex column.",
+    ),
+    "estat.total_mismatch": (
+        "{path} の「計」の行が、男と女の合計と一致しません。表が正しく書き出されたか確かめてください。",
+        "The total row of {path} is not the sum of the rows for men and women; check that the "
+        "table was exported correctly.",
+    ),
+    "estat.bad_count": (
+        "{path} の列「{column}」に人数として読めない値があります({found})。",
+        "The column '{column}' of {path} has a value that is not a count of residents: {found}.",
+    ),
+    "estat.name": (
+        "引数 'name' には自治体の名前(例: 夢ノ木町)を指定してください({got} が渡されました)。",
+        "The 'name' parameter must be the municipality's Japanese name, but {got} was passed.",
+    ),
+    "estat.kind": (
+        "'{name}' から自治体の種類(kind)が分かりません。名前を区・市・町・村で終えるか、"
+        "kind に {kinds} のいずれかを指定してください。",
+        "The kind of municipality cannot be told from '{name}': end the name with the "
+        "character for ward, city, town or village, or give kind as one of {kinds}.",
+    ),
+    "estat.extends": (
+        "引数 'extends' には組み込みのプロファイル({names})の名前を指定してください"
+        "({got} が渡されました)。",
+        "The 'extends' parameter must name a built-in profile ({names}), but {got} was passed.",
+    ),
+    "estat.out_suffix": (
+        "引数 'out' には .toml で終わるファイル名を指定してください({got} が渡されました)。",
+        "The 'out' parameter must be a file name ending in .toml, but {got} was passed.",
+    ),
+    "estat.out_exists": (
+        "引数 'out' のファイル {path} はすでにあります。別の名前にするか、上書きを指定して"
+        "ください(ebpmkit profile new --force)。",
+        "The 'out' file {path} already exists; choose another name or allow overwriting "
+        "(ebpmkit profile new --force).",
     ),
     "population.births_per_year": (
         "プロファイル {origin} の項目 'population.births_per_1000' には年度ごとに一つずつ、"
@@ -629,6 +762,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anonymize.policy": (
         "引数 'policy' には Policy を指定してください({got} が渡されました)。",
         "The 'policy' parameter must be a Policy, but {got} was passed.",
+    ),
+    "release.policy": (
+        "引数 'policy' には ReleasePolicy を指定してください({got} が渡されました)。",
+        "The 'policy' parameter must be a ReleasePolicy, but {got} was passed.",
+    ),
+    "release.policy_count": (
+        "ReleasePolicy の引数 '{name}' には 1 以上の整数を指定してください({got} が渡されました)。",
+        "The {name} of a ReleasePolicy must be an integer of 1 or more, but {got} was passed.",
+    ),
+    "release.policy_columns": (
+        "ReleasePolicy の引数 'quasi_identifiers' に知らない列があります: {unknown}。使える列: {available}",
+        "The quasi_identifiers of a ReleasePolicy name unknown column(s) {unknown}. "
+        "These can be used: {available}",
+    ),
+    "release.needs_raw": (
+        "引数 '{parameter}' には元データ(variant='raw' の Dataset、または residents と "
+        "resident_years を含み person_id のある表の辞書)を指定してください({got} が渡されました)。",
+        "The '{parameter}' parameter must be the raw data (a Dataset loaded with variant='raw', "
+        "or a dict of tables with residents and resident_years holding person_id), but {got} "
+        "was passed.",
+    ),
+    "attack.needs_raw": (
+        "引数 'raw' には元データ(variant='raw' の Dataset。名簿の氏名は identities から取ります)を"
+        "指定してください({got} が渡されました)。",
+        "The 'raw' parameter must be the raw variant (a Dataset loaded with variant='raw'; the "
+        "roster's names come from identities), but {got} was passed.",
+    ),
+    "attack.released": (
+        "引数 'released' には Dataset か DataFrame を指定してください({got} が渡されました)。",
+        "The 'released' parameter must be a Dataset or a DataFrame, but {got} was passed.",
+    ),
+    "attack.columns": (
+        "引数 'released' の表に、名簿と突き合わせる列 {missing} がありません。表の列: {available}",
+        "The released table lacks the column(s) {missing} to link on. Its columns: {available}",
+    ),
+    "attack.roster": (
+        "引数 'roster' には列 {needed} を持つ DataFrame を指定してください(渡されたもの: {got})。",
+        "The 'roster' parameter must be a DataFrame with the columns {needed}, but got: {got}.",
     ),
     "anonymize.policy_tables": (
         "引数 'policy' が指定したテーブル {tables} はデータにありません。使えるテーブル: {available}",
@@ -1319,6 +1490,110 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path}: ノートブックとして読めません({reason})。",
         "{path}: cannot read the notebook ({reason}).",
     ),
+    # --- the learner edition and collecting notebooks (edition.py, grading/collect.py) ---
+    "edition.missing_part": (
+        "引数 '{name}' の教材フォルダに {part} がありません(受講者用の教材に入れるものです)。",
+        "The curriculum folder (the '{name}' parameter) lacks {part}, which the learner "
+        "edition needs.",
+    ),
+    "edition.solution_found": (
+        "引数 '{name}' の教材の {path} に解答が含まれているため、受講者用の教材を作りませんでした。"
+        "ebpmkit build で練習問題を作り直してください。",
+        "The curriculum (the '{name}' parameter) would put a solution into the learner "
+        "edition through {path}; nothing was written. Rebuild the exercises with ebpmkit build.",
+    ),
+    "edition.not_a_folder": (
+        "引数 '{name}' の {path} はファイルです。受講者用の教材を書き出すフォルダを指定してください。",
+        "{path} (the '{name}' parameter) is a file; give a folder for the learner edition.",
+    ),
+    "edition.foreign_folder": (
+        "引数 '{name}' のフォルダ {path} は空でなく、受講者用の教材のフォルダでもありません。"
+        "中のファイルを消さないよう、何も書き出しませんでした。新しいフォルダを指定してください。",
+        "The folder {path} (the '{name}' parameter) is neither empty nor a learner edition; "
+        "nothing was written so that its files are kept. Give a new folder.",
+    ),
+    "edition.bad_branch": (
+        "引数 '{name}' にはブランチの名前を指定してください({got} が渡されました)。",
+        "The '{name}' parameter must be a branch name, but {got} was passed.",
+    ),
+    "edition.no_git": (
+        "git が見つからないため、受講者用の教材を作れません。git を入れてください。",
+        "git is not installed, so the learner edition cannot be written. Install git.",
+    ),
+    "edition.git_failed": (
+        "git {command} が失敗しました: {output}",
+        "git {command} failed: {output}",
+    ),
+    "edition.out_of_date": (
+        "受講者用の教材 {folder} は古くなっています({count}個のファイルが違います: {files})。"
+        "ebpmkit edition --out {folder} で更新してください。",
+        "The learner edition {folder} is out of date ({count} files differ: {files}). "
+        "Update it with ebpmkit edition --out {folder}.",
+    ),
+    "edition.current": (
+        "受講者用の教材 {folder} は最新です。",
+        "The learner edition {folder} is up to date.",
+    ),
+    "edition.written": (
+        "受講者用の教材を {folder} に書き出しました({count}個のファイルを更新、コミット {commit})。",
+        "Wrote the learner edition to {folder} ({count} files changed, commit {commit}).",
+    ),
+    "edition.unchanged": (
+        "受講者用の教材 {folder} は最新のため、何も変えていません。",
+        "The learner edition {folder} was up to date; nothing changed.",
+    ),
+    "edition.bad_hub": (
+        "引数 '{name}' には JupyterHub のアドレス(http:// か https:// で始まるもの)を指定して"
+        "ください({got} が渡されました)。",
+        "The '{name}' parameter must be the JupyterHub's address (http:// or https://), but "
+        "{got} was passed.",
+    ),
+    "edition.bad_repo": (
+        "引数 '{name}' には教材の git リポジトリ(URL かハブ上のパス)を指定してください"
+        "({got} が渡されました)。",
+        "The '{name}' parameter must be the edition's git repository (a URL or a path on the "
+        "hub), but {got} was passed.",
+    ),
+    "edition.bad_path": (
+        "引数 '{name}' には教材の中のファイルを相対パスで指定してください({got} が渡されました)。",
+        "The '{name}' parameter must be a relative path inside the edition, but {got} was passed.",
+    ),
+    "collect.no_homes": (
+        "引数 '{name}' のフォルダ {path} が見つかりません(受講者のホームフォルダが並ぶフォルダを"
+        "指定してください)。",
+        "The folder {path} (the '{name}' parameter) does not exist; give the folder that holds "
+        "the learners' home folders.",
+    ),
+    "collect.inside_homes": (
+        "引数 '{name}' の集める先 {path} が、受講者のホームフォルダの中にあります。別の場所を"
+        "指定してください。",
+        "The destination {path} (the '{name}' parameter) is inside the learners' homes; give "
+        "another place.",
+    ),
+    "collect.copied": (
+        "{learner}: {source} を集めました。",
+        "{learner}: collected {source}.",
+    ),
+    "collect.several": (
+        "{learner}: 練習問題のノートブックが{count}個あります({files})。{chosen} を集めました。",
+        "{learner}: {count} notebooks of the exercise ({files}); collected {chosen}.",
+    ),
+    "collect.none": (
+        "{learner}: 練習問題 {exercise} のノートブックがありません。",
+        "{learner}: no notebook of exercise {exercise}.",
+    ),
+    "collect.unreadable": (
+        "{learner}: ホームフォルダを読めませんでした({reason})。",
+        "{learner}: the home folder could not be read ({reason}).",
+    ),
+    "collect.summary": (
+        "{copied}人分を {folder} に集めました(ノートブックがない人: {missing}人)。",
+        "Collected {copied} notebooks into {folder} ({missing} learners have none).",
+    ),
+    "collect.next": (
+        "次に採点します:",
+        "Next, grade them:",
+    ),
     "grade.no_submission": (
         "引数 'paths' の提出物 {path} が見つかりません。",
         "The submission path {path} (the 'paths' parameter) does not exist.",
@@ -1358,6 +1633,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unrecognized arguments: {arguments} (see ebpmkit COMMAND --help)",
     ),
     "cli.interrupted": ("中断しました。", "Interrupted."),
+    "cli.class_alone": (
+        "generate --class は研修で使うデータをすべて作るので、{options} とは一緒に使えません。"
+        "自治体と seed は環境変数 EBPMKIT_PROFILE と EBPMKIT_SEED で指定してください。",
+        "generate --class makes every dataset of the class, so it cannot be combined with "
+        "{options}; set the municipality and seed with EBPMKIT_PROFILE and EBPMKIT_SEED.",
+    ),
+    "cli.list_needs_class": (
+        "--list は --class と一緒に使います(ebpmkit generate --class --list)。",
+        "--list goes with --class (ebpmkit generate --class --list).",
+    ),
+    "classdata.no_lessons": (
+        "レッスンのフォルダ {folder} が見つかりません。",
+        "The lessons folder {folder} was not found.",
+    ),
     # --- widgets and the workshop (the managers' dashboards: widgets.py, workshop.py) -----
     "widgets.unexpected": (
         "この組み合わせでは表示できませんでした。選んだ値を一つ前に戻してください。",
