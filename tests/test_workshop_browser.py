@@ -151,8 +151,18 @@ class Page:
         box.wait_for(state="visible", timeout=120_000)
         return box
 
-    def text(self) -> str:
-        return self.page.inner_text("#rendered_cells")
+    def text(self, *expected: str) -> str:
+        """The page's text, once every ``expected`` word is on it.
+
+        Voilà sends cell outputs as data that the page renders after it has loaded, so an
+        output (a Markdown display, say) can appear a moment after the cells around it.
+        """
+        from playwright.sync_api import expect
+
+        cells = self.page.locator("#rendered_cells")
+        for word in expected:
+            expect(cells).to_contain_text(word, timeout=PAGE_SECONDS * 1000)
+        return cells.inner_text()
 
     def shot(self, what: str, locator=None) -> Path:
         path = self.shots / f"{self.name}-{what}.png"
@@ -185,13 +195,12 @@ def _slider(box, description: str):
 
 def test_the_guide_and_the_debrief_render_in_japanese(browser, server, shots):
     guide = Page(browser, server, "00_guide.ipynb", shots)
-    assert "管理職向けワークショップ" in guide.text() and "所要時間" in guide.text()
-    assert widgets.workshop_dataset().municipality in guide.text()  # computed on the page
+    # The municipality's name is computed on the page; text() fails if it is never drawn.
+    guide.text("管理職向けワークショップ", "所要時間", widgets.workshop_dataset().municipality)
     guide.check_clean()
     guide.shot("page")
     debrief = Page(browser, server, "04_debrief.ipynb", shots)
-    text = debrief.text()
-    assert "提案A" in text and "提案B" in text and "提案C" in text and "主な見落とし" in text
+    debrief.text("提案A", "提案B", "提案C", "主な見落とし")
     debrief.check_clean()
     debrief.shot("page")
 

@@ -322,6 +322,7 @@ class Learner:
     hub: Hub
     name: str
     token: str
+    reconnects: int = 0
 
     @property
     def base(self) -> str:
@@ -365,29 +366,82 @@ class Learner:
         r.raise_for_status()
 
     def run_cells(self, sources: list[str]) -> list[dict[str, Any]]:
-        """Start a kernel, run the cells in order, shut it down; one result per cell."""
+        """Start a kernel, run the cells in order, shut it down; one result per cell.
+
+        Like JupyterLab, the client names its session in the channel's address, so when the
+        connection drops (a busy two-core machine with ten kernels), it connects again and
+        the server hands over what the kernel said meanwhile. ``self.reconnects`` counts
+        how often that happened; a connection that cannot be made again fails with the
+        hub's log.
+        """
         headers = {"Authorization": f"token {self.token}"}
         r = requests.post(
             f"{self.base}/api/kernels", headers=headers, json={"name": "python3"}, timeout=120
         )
         r.raise_for_status()
         kernel = r.json()["id"]
-        ws_url = self.base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
-        ws = websocket.create_connection(
-            ws_url, header=[f"Authorization: token {self.token}"], timeout=CELL_SECONDS
-        )
         session = uuid.uuid4().hex
+        ws_url = (
+            self.base.replace("http://", "ws://")
+            + f"/api/kernels/{kernel}/channels?session_id={session}"
+        )
+        channel = _Channel(ws_url, self.token, on_lost=self._lost)
         results = []
         try:
             for source in sources:
-                results.append(_execute(ws, session, self.name, source))
+                results.append(_execute(channel, session, self.name, source))
         finally:
-            ws.close()
+            channel.close()
             requests.delete(f"{self.base}/api/kernels/{kernel}", headers=headers, timeout=120)
         return results
 
+    def _lost(self, error: Exception) -> None:
+        self.reconnects += 1
+        if self.reconnects > MAX_RECONNECTS:
+            mine = [line for line in self.hub.log_tail(400).splitlines() if self.name in line]
+            raise AssertionError(
+                f"{self.name}: the kernel's connection dropped {self.reconnects} times "
+                f"({error}); the hub's log about this learner:\n" + "\n".join(mine[-40:])
+            ) from error
 
-def _execute(ws: websocket.WebSocket, session: str, user: str, code: str) -> dict[str, Any]:
+
+#: How often one learner's kernel connection may drop and be made again before the test fails.
+MAX_RECONNECTS = 3
+
+
+class _Channel:
+    """A kernel's websocket that connects again, with the same session, when it drops."""
+
+    def __init__(self, url: str, token: str, on_lost) -> None:
+        self.url, self.token, self.on_lost = url, token, on_lost
+        self.ws = self._connect()
+
+    def _connect(self) -> websocket.WebSocket:
+        return websocket.create_connection(
+            self.url, header=[f"Authorization: token {self.token}"], timeout=CELL_SECONDS
+        )
+
+    def send(self, text: str) -> None:
+        self.ws.send(text)
+
+    def recv(self) -> str:
+        while True:
+            try:
+                text = self.ws.recv()
+                if text:
+                    return text
+                # An empty message is the server's close frame.
+                raise websocket.WebSocketConnectionClosedException("closed by the server")
+            except websocket.WebSocketConnectionClosedException as error:
+                self.on_lost(error)  # raises once too many
+                time.sleep(1)
+                self.ws = self._connect()
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def _execute(ws: _Channel, session: str, user: str, code: str) -> dict[str, Any]:
     msg_id = uuid.uuid4().hex
     ws.send(
         json.dumps(
