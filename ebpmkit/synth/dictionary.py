@@ -35,7 +35,7 @@ SYNTHETIC_NOTE = "架空の自治体の合成データ(実在の人物・統計�
 ROLES = {
     "direct": "a direct identifier (name, address, phone): the table holding it is not published",
     "id": "links one person's or household's records: replaced by a keyed pseudonym everywhere",
-    "quasi": "a quasi-identifier over which the anonymized variant reaches k, in this order",
+    "quasi": "a quasi-identifier over which the pseudonymized variant reaches k, in this order",
     "sensitive": "special-care information (要配慮個人情報): l-diversity is reported over it "
     "where the table has quasi-identifiers",
 }

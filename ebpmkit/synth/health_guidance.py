@@ -123,7 +123,7 @@ COLUMNS = [
 ]
 
 #: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). As in ``nhi``,
-#: the anonymized variant reaches k only on the registers; checkup results are special-care
+#: the pseudonymized variant reaches k only on the registers; checkup results are special-care
 #: information (health checkup results).
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "checkups": {

@@ -119,7 +119,7 @@ COLUMNS = [
 ]
 
 #: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). The direct
-#: identifiers keep the identifying layer out of the anonymized variant.
+#: identifiers keep the identifying layer out of the pseudonymized and anonymized variants.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     _T: {
         "direct": ("resident_code", "name_kanji", "name_kana", "address", "postal_code", "phone"),

@@ -99,7 +99,7 @@ COLUMNS = [
 ]
 
 #: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). Age, sex and
-#: district are quasi-identifiers here too, but the anonymized variant reaches k only on the
+#: district are quasi-identifiers here too, but the pseudonymized variant reaches k only on the
 #: registers in population.py; medical information is special-care information.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "nhi": {"id": ("person_id", "household_id"), "sensitive": ("medical_cost", "visits")},

@@ -132,7 +132,7 @@ COLUMNS = [
     shared("area", "resident_years", _FY_NOTE + "住所の地区"),
 ]
 
-#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). The anonymized
+#: Roles of the columns in anonymization (see ebpmkit.synth.dictionary.ROLES). The pseudonymized
 #: variant reaches k over the person register's birth date, sex and nationality, and over each
 #: year's fiscal year, age, sex and nationality.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
