@@ -41,6 +41,8 @@ IN_CI = os.environ.get("EBPMKIT_CI") == "1"
 SPAWN_SECONDS = 300
 #: Seconds one cell may run (the first one loads the data and computes the answer key).
 CELL_SECONDS = 600
+#: How often one learner's kernel connection may drop and be made again before the test fails.
+MAX_RECONNECTS = 3
 
 
 def missing_components() -> list[str]:
@@ -405,10 +407,6 @@ class Learner:
             ) from error
 
 
-#: How often one learner's kernel connection may drop and be made again before the test fails.
-MAX_RECONNECTS = 3
-
-
 class _Channel:
     """A kernel's websocket that connects again, with the same session, when it drops."""
 
@@ -441,9 +439,9 @@ class _Channel:
         self.ws.close()
 
 
-def _execute(ws: _Channel, session: str, user: str, code: str) -> dict[str, Any]:
+def _execute(channel: _Channel, session: str, user: str, code: str) -> dict[str, Any]:
     msg_id = uuid.uuid4().hex
-    ws.send(
+    channel.send(
         json.dumps(
             {
                 "header": {
@@ -472,7 +470,7 @@ def _execute(ws: _Channel, session: str, user: str, code: str) -> dict[str, Any]
     idle = False
     deadline = time.monotonic() + CELL_SECONDS
     while (out["status"] is None or not idle) and time.monotonic() < deadline:
-        msg = json.loads(ws.recv())
+        msg = json.loads(channel.recv())
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         kind = msg["header"]["msg_type"]
