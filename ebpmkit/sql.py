@@ -4,6 +4,7 @@
 dataset's variant over the cache folder's parquet files (fiscal-year partitions included) and
 returns the query's result as a pandas DataFrame. Only the result is held in pandas, so a
 grouped count over every resident-year needs a fraction of the memory of loading the table.
+As in any SQL database, rows come in no particular order unless the query has ORDER BY.
 
 The pseudonymized variant is stored as the raw tables plus overlays
 (``dataset.OVERLAY_PREFIX``): its views rebuild those tables in SQL, with the same pseudonyms,
@@ -127,15 +128,15 @@ def _anonymized_view(folder: Path, name: str, manifest: dict[str, Any]) -> str:
             select.append(f"r.{_q(c)}")
     select += [f"o.{_q(c)}" for c in over_cols if c not in raw_cols and c != _ROW]
     sql = f"SELECT {', '.join(select)} FROM ({_scan(folder, name, manifest, True)}) AS r"
-    order = "r.__pos"
     if over_cols:
         sql += f" JOIN ({_scan(folder, overlay, manifest, True)}) AS o ON "
         sql += f"r.__pos = o.{_q(_ROW)}" if _ROW in over_cols else "r.__pos = o.__pos"
-        order = "o.__pos"
     for i, c in enumerate(maps):
         scan = _scan(folder, _OVERLAY + _IDS + c, manifest)
         sql += f" LEFT JOIN ({scan}) AS m_{i} ON r.{_q(c)} = m_{i}.id"
-    return f"{sql} ORDER BY {order}"
+    # No ORDER BY: SQL rows have no order unless the query asks for one, and sorting every
+    # resident-year of a 2.7M city before a grouped count would need the whole table in memory.
+    return sql
 
 
 def view_sql(folder: Path, variant: str) -> dict[str, str]:

@@ -21,9 +21,15 @@ def data_dir(tmp_path_factory):
 
 
 def _values(frame: pd.DataFrame) -> pd.DataFrame:
-    """The values only: DuckDB gives its own dtypes (no categories, microsecond times)."""
+    """The values only, in a canonical row order.
+
+    DuckDB gives its own dtypes (no categories, microsecond times), and a view returns rows in
+    no particular order (as SQL does without ORDER BY), so rows are sorted by their text.
+    """
     plain = frame.astype(object)
-    return plain.where(plain.notna(), None)
+    plain = plain.where(plain.notna(), None)
+    key = plain.map(str).agg("\x1f".join, axis=1)
+    return plain.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 
 @pytest.mark.parametrize("variant", dataset.VARIANTS)
