@@ -11,7 +11,8 @@ publication (個人情報保護法の匿名加工・仮名加工の考え方に�
    :func:`l_diversity`, :func:`equivalence_classes`, :func:`records_at_risk`, :func:`assess`) and
    suppress what is still at risk (:func:`enforce_k`);
 4. before publishing a table of counts, suppress small cells and the cells from which they
-   could be calculated back (:func:`suppress_small_cells`).
+   could be calculated back (:func:`suppress_small_cells`; for a table that publishes its own
+   totals, with ``margins=`` :class:`Margins`, checked by :func:`recoverable_cells`).
 
 :func:`anonymize` runs steps 1 to 3 over a whole dataset following a declared :class:`Policy`
 and returns an :class:`AnonymizationReport`. ``ebpmkit.load(variant="pseudonymized")`` (the
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "DIRECT_IDENTIFIERS",
     "MISSING",
+    "Margins",
     "PUBLICATION_POLICY",
     "AnonymizationReport",
     "Policy",
@@ -78,6 +80,7 @@ __all__ = [
     "pseudonym_values",
     "pseudonymize",
     "records_at_risk",
+    "recoverable_cells",
     "suppress_small_cells",
     "top_code",
     "training_key",
@@ -899,6 +902,7 @@ def suppress_small_cells(
     threshold: int = 3,
     suppress_zeros: bool = False,
     total_label: str = "合計",
+    margins: Margins | None = None,
 ) -> SuppressedTable:
     """Suppress small cells of a 2-D table of counts, with margins and secondary suppression.
 
@@ -924,6 +928,11 @@ def suppress_small_cells(
         Also suppress zero cells.
     total_label : str
         Label of the margin row and column.
+    margins : Margins, optional
+        The table already holds its margins (an open-data table: 総人口 beside 男性 and 女性,
+        district rows beside chome rows) and ``margins`` says which cells sum which; nothing is
+        added. The same rules apply along every declared sum, and at the end no suppressed cell
+        may be recoverable (:func:`recoverable_cells`).
 
     Returns
     -------
@@ -938,15 +947,9 @@ def suppress_small_cells(
     """
     frame = _check_frame(table, "table")
     threshold = _check_count("threshold", threshold)
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise ParameterError(message("anonymize.empty_table"))
-    try:
-        values = frame.to_numpy(dtype=float)
-    except (TypeError, ValueError):
-        values = np.full(frame.shape, np.nan)
-    if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        raise ParameterError(message("anonymize.counts"))
-    interior = values.astype(np.int64)
+    if margins is not None:
+        return _suppress_with_margins(frame, margins, threshold, suppress_zeros)
+    interior = _count_values(frame)
     r, c = interior.shape
     full = np.zeros((r + 1, c + 1), dtype=np.int64)
     full[:r, :c] = interior
@@ -1113,13 +1116,14 @@ def _declared_policy(
 #: for training (仮名加工情報: the pseudonyms link every table). The release-safe variant
 #: ``load(variant="anonymized")`` (匿名加工情報) is made by :mod:`ebpmkit.release`.
 #: Ages stay exact (lessons need them) but are top-coded at 100; birth dates are kept to the
-#: year (1 January) and bottom-coded at 1915; k = 3 is reached over the declared
+#: year (1 January) and bottom-coded at 1915 (a child's birth date in ``births`` too, or it would
+#: give back the exact date that ``residents`` coarsens); k = 3 is reached over the declared
 #: quasi-identifiers: on the person register (birth year, sex, nationality) and on each year's
 #: register (fiscal year, age, sex, nationality).
 #: Birth year-month would leave most people unique in a small municipality (scale 0.02).
 DEFAULT_POLICY = _declared_policy(
     "研修用の既定ポリシー(仮名加工)",
-    date_precision={"residents": {"birth_date": "Y"}},
+    date_precision={"residents": {"birth_date": "Y"}, "births": {"birth_date": "Y"}},
     top_codes={"resident_years": {"age": 100}, "ltc": {"age": 100}},
     bottom_codes={"residents": {"birth_date": "1915-01-01"}},
     suppression_order={
@@ -1134,7 +1138,7 @@ DEFAULT_POLICY = _declared_policy(
 PUBLICATION_POLICY = _declared_policy(
     "公表用の例(一般化を強める)",
     more_quasi_identifiers={"resident_years": ("district_code",)},
-    date_precision={"residents": {"birth_date": "Y"}},
+    date_precision={"residents": {"birth_date": "Y"}, "births": {"birth_date": "Y"}},
     bottom_codes={"residents": {"birth_date": "1925-01-01"}},
     bands={
         "resident_years": {"age": 5},
@@ -1590,3 +1594,243 @@ def apply_overlays(
             frame = frame.drop(columns=drop).assign(**new)
         out[name] = frame
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Small cells in a table that publishes its own margins (open data)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Margins:
+    """Which cells of a table of counts are sums of other cells of the same table.
+
+    An open-data table publishes its totals beside its cells: 総人口 beside 男性 and 女性, a
+    district's row beside its chome rows. Each declared sum is a line an attacker can
+    subtract along, so :func:`suppress_small_cells` (with ``margins=``) and
+    :func:`recoverable_cells` read them from here.
+
+    Attributes
+    ----------
+    columns : dict of total column -> part columns
+        In every row, the total column holds the sum of the part columns.
+    rows : dict of total row label -> part row labels
+        In every column, the total row holds the sum of the part rows.
+
+    Examples
+    --------
+    >>> m = Margins(columns={"計": ["男性", "女性"]}, rows={"全体": ["D01", "D02"]})
+    >>> m.columns["計"]
+    ['男性', '女性']
+    """
+
+    columns: Mapping[Any, Sequence[Any]] = field(default_factory=dict)
+    rows: Mapping[Any, Sequence[Any]] = field(default_factory=dict)
+
+
+def _positions(labels: pd.Index, wanted: Iterable[Any], what: str) -> np.ndarray:
+    """Positions of ``wanted`` labels in a unique index; an unknown label is the caller's error."""
+    lookup = {label: i for i, label in enumerate(labels)}
+    missing = [w for w in wanted if w not in lookup]
+    if missing or len(lookup) != len(labels):
+        shown = ", ".join(repr(m) for m in missing) or message("anonymize.duplicate_labels").ja
+        raise ParameterError(message("anonymize.margin_labels", what=what, labels=shown))
+    return np.array([lookup[w] for w in wanted], dtype=np.int64)
+
+
+def _margin_lines(frame: pd.DataFrame, margins: Margins) -> list[np.ndarray]:
+    """Every published sum as flat cell positions (row * n_columns + column), total first."""
+    if not isinstance(margins, Margins):
+        raise ParameterError(
+            message("param_type", name="margins", accepted="Margins", got=type(margins).__name__)
+        )
+    n_rows, n_cols = frame.shape
+    lines: list[np.ndarray] = []
+    for total, parts in margins.columns.items():
+        cols = _positions(frame.columns, [total, *parts], "columns")
+        lines.extend(np.arange(n_rows)[:, None] * n_cols + cols[None, :])
+    for total, parts in margins.rows.items():
+        rows = _positions(frame.index, [total, *parts], "rows")
+        lines.extend((rows[:, None] * n_cols + np.arange(n_cols)[None, :]).T)
+    return [line for line in lines if len(line) > 1]
+
+
+def _line_matrices(lines: list[np.ndarray], n_cells: int) -> tuple[Any, Any]:
+    """Sparse incidence (line x cell, 1) and equation (+1 total, -1 parts) matrices."""
+    from scipy import sparse
+
+    lengths = np.array([len(line) for line in lines], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
+    signs = -np.ones(len(indices))
+    signs[indptr[:-1]] = 1.0
+    shape = (len(lines), n_cells)
+    incidence = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=shape)
+    equations = sparse.csr_matrix((signs, indices, indptr), shape=shape)
+    return incidence, equations
+
+
+def _determined_cells(equations: Any, suppressed: np.ndarray) -> np.ndarray:
+    """Suppressed cells whose value the published cells and the sums fix exactly.
+
+    The sums are linear equations over all cells; moving the published cells to the right-hand
+    side leaves equations in the suppressed cells. A suppressed cell is determined when no
+    solution of the homogeneous system moves it (a zero column of the null space), that is when
+    its unit vector lies in the row space. Cells that share no equation are solved apart.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    out = np.zeros(len(suppressed), dtype=bool)
+    hidden = np.flatnonzero(suppressed)
+    if not len(hidden):
+        return out
+    sub = equations[:, hidden].tocsr()
+    sub = sub[np.diff(sub.indptr) > 0]
+    if sub.shape[0] == 0:
+        return out
+    link = abs(sub).T @ abs(sub)
+    _, label = connected_components(link, directed=False)
+    for part in np.unique(label):
+        cols = np.flatnonzero(label == part)
+        block = sub[:, cols]
+        dense = block[np.diff(block.tocsr().indptr) > 0].toarray()
+        if dense.shape[0] == 0:
+            continue  # no sum touches these cells
+        out[hidden[cols[_fixed_columns(dense)]]] = True
+    return out
+
+
+def _fixed_columns(dense: np.ndarray) -> np.ndarray:
+    """Columns of ``dense`` that every solution of ``dense @ x = 0`` leaves at zero.
+
+    A pivoted QR gives ``dense[:, p] = Q [R11 R12]``; the null space is spanned by
+    ``[-R11^-1 R12; I]``, so a free (non-pivot) column always moves and a pivot column is
+    fixed exactly when its row of ``R11^-1 R12`` is zero. Cheaper than an SVD, and exact for
+    these small-integer equations.
+    """
+    from scipy.linalg import qr, solve_triangular
+
+    n = dense.shape[1]
+    r, perm = qr(dense, mode="r", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > 1e-9 * max(1.0, diag.max(initial=0.0))).sum())
+    fixed = np.zeros(n, dtype=bool)
+    if rank == n:
+        fixed[:] = True
+    elif rank:
+        moves = solve_triangular(r[:rank, :rank], r[:rank, rank:n])
+        fixed[perm[:rank]] = np.abs(moves).max(axis=1) < 1e-8
+    return fixed
+
+
+def _complement_in(line: np.ndarray, values: np.ndarray, suppressed: np.ndarray) -> int | None:
+    """The published cell of a line to suppress next: parts before the total, non-zero cells
+    before zeros (a zero hides little), then the smallest (the least information lost)."""
+    open_cells = line[~suppressed[line]]
+    if not len(open_cells):
+        return None
+    vals = values[open_cells]
+    order = np.lexsort((vals, vals == 0, open_cells == line[0]))
+    return int(open_cells[order[0]])
+
+
+def _secondary_round(
+    lines: list[np.ndarray], incidence: Any, values: np.ndarray, sup: np.ndarray
+) -> bool:
+    """Give every line with exactly one suppressed cell a second one; True if any changed."""
+    changed = False
+    for e in np.flatnonzero(incidence @ sup.astype(np.float64) == 1):
+        line = lines[e]
+        if sup[line].sum() == 1:
+            pick = _complement_in(line, values, sup)
+            if pick is not None:
+                sup[pick] = changed = True
+    return changed
+
+
+def _suppress_with_margins(
+    frame: pd.DataFrame, margins: Margins, threshold: int, suppress_zeros: bool
+) -> SuppressedTable:
+    """:func:`suppress_small_cells` for a table whose margins are declared, not added."""
+    values = _count_values(frame)
+    flat = values.ravel()
+    low = 0 if suppress_zeros else 1
+    primary = (flat >= low) & (flat < threshold)
+    lines = _margin_lines(frame, margins)
+    incidence, equations = _line_matrices(lines, flat.size)
+    by_cell = incidence.tocsc()
+    sup = primary.copy()
+    for _ in range(flat.size + 1):  # each round suppresses one more cell, or stops
+        if _secondary_round(lines, incidence, flat, sup):
+            continue
+        determined = _determined_cells(equations, sup)
+        if not determined.any():
+            break
+        cell = int(np.flatnonzero(determined)[0])
+        owners = by_cell.indices[by_cell.indptr[cell] : by_cell.indptr[cell + 1]]
+        picks = [_complement_in(lines[e], flat, sup) for e in owners]
+        picks = [p for p in picks if p is not None]
+        if not picks:
+            break
+        sup[picks[0]] = True
+    as_frame = lambda a: pd.DataFrame(  # noqa: E731
+        a.reshape(values.shape), index=frame.index, columns=frame.columns
+    )
+    return SuppressedTable(as_frame(values), as_frame(sup), as_frame(primary), threshold)
+
+
+def _count_values(frame: pd.DataFrame) -> np.ndarray:
+    """The table as int64 counts; anything else is the caller's error."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ParameterError(message("anonymize.empty_table"))
+    try:
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        values = np.full(frame.shape, np.nan)
+    if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
+        raise ParameterError(message("anonymize.counts"))
+    return values.astype(np.int64)
+
+
+def recoverable_cells(
+    table: pd.DataFrame, *, margins: Margins, suppressed: pd.DataFrame | None = None
+) -> list[tuple[Any, Any]]:
+    """Suppressed cells of a published table that its margins give back exactly.
+
+    An attacker who reads the published cells and knows which cells are sums of which
+    (``margins``) solves the equations; every suppressed cell whose value is then fixed is
+    returned. Only exact recovery is checked: bounds (a cell known to lie between 1 and 9) are
+    not. The values of suppressed cells are never read, so the published table itself (with
+    missing values where cells were suppressed) can be checked.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as published; suppressed cells missing unless ``suppressed`` is given.
+    margins : Margins
+        The sums the table publishes (labels of its columns and rows).
+    suppressed : DataFrame of bool, optional
+        Which cells are suppressed (default: the missing ones).
+
+    Returns
+    -------
+    list of (row label, column label)
+        Empty when no suppressed cell can be calculated back.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"男性": [12, None], "女性": [15, 3]}, index=["D01", "D02"])
+    >>> t["計"] = [27, 11]
+    >>> recoverable_cells(t.assign(女性=[15, None]), margins=Margins(columns={"計": ["男性", "女性"]}))
+    []
+    >>> recoverable_cells(t, margins=Margins(columns={"計": ["男性", "女性"]}))
+    [('D02', '男性')]
+    """
+    frame = _check_frame(table, "table")
+    mask = frame.isna() if suppressed is None else _check_frame(suppressed, "suppressed")
+    if mask.shape != frame.shape:
+        raise ParameterError(message("anonymize.mask_shape", got=str(mask.shape)))
+    lines = _margin_lines(frame, margins)
+    _, equations = _line_matrices(lines, frame.size)
+    hidden = mask.to_numpy(dtype=bool).ravel()
+    found = np.flatnonzero(_determined_cells(equations, hidden))
+    n_cols = frame.shape[1]
+    return [(frame.index[i // n_cols], frame.columns[i % n_cols]) for i in found]

@@ -459,12 +459,15 @@ def municipal_revenue_loss(
     """The donor's municipality's share of the resident-tax deduction (the prefecture bears the rest).
 
     Every resident-tax part of the deduction is split like the income levy, 6:4 between a
-    municipality (or special ward) and the prefecture (Tokyo for a ward).
+    municipality (or special ward) and the prefecture (Tokyo for a ward), and 8:2 for a
+    designated city from FY2018: pass ``municipal_share=tax.levy_split(kind, fiscal_year)``.
 
     Examples
     --------
     >>> municipal_revenue_loss([47_999, 100_000]).tolist()
     [28799, 60000]
+    >>> municipal_revenue_loss(100_000, tax.levy_split("designated-city", 2024)).tolist()
+    80000
     """
     check_range("municipal_share", municipal_share, low=0, high=1)
     d = _money("resident_tax_deduction", resident_tax_deduction)

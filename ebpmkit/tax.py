@@ -19,7 +19,8 @@ What is modelled (sources, read for this module and paraphrased in the comments 
 - income tax by the progressive table (NTA tax answer No.2260) with the 2.1% reconstruction
   surtax (復興特別所得税, income years 2013-2037; NTA tax answer No.2260);
 - resident tax: income levy (所得割) 10% = municipal 6% + prefectural 4% (Local Tax Act arts. 35
-  and 314-3), the adjustment deduction (調整控除, arts. 37 and 314-6), the per-capita levy
+  and 314-3), 8% + 2% for a designated city (政令指定都市) from FY2018 (:func:`levy_split`), the
+  adjustment deduction (調整控除, arts. 37 and 314-6), the per-capita levy
   (均等割) with the FY2014-FY2023 reconstruction surcharges and the forest environment tax from
   FY2024 (森林環境税及び森林環境譲与税に関する法律), and the non-taxable thresholds (非課税限度額,
   art. 295 and supplementary provisions art. 3-3) for grade-1 (1級地, e.g. Tokyo's 23 wards),
@@ -75,6 +76,7 @@ __all__ = [
     "exempt_person_limit",
     "income_adjustment_deduction",
     "income_tax",
+    "levy_split",
     "marginal_rate",
     "non_taxable_limits",
     "pension_deduction",
@@ -213,6 +215,52 @@ Act art. 314-6): kept at ¥50,000 through the 2020 and 2025 reforms."""
 
 MUNICIPAL_SHARE = 0.6
 """Municipal (or special-ward) share of the 10% income levy: 6% of 10% (Local Tax Act art. 314-3)."""
+
+KINDS = ("special-ward", "city", "designated-city", "town", "village")
+"""Kinds of municipality (a profile's ``municipality.kind``); only a designated city splits the
+resident tax differently (:func:`levy_split`)."""
+
+DESIGNATED_SPLIT_FROM = 2018
+"""First fiscal year in which a designated city levies 8% and its prefecture 2%."""
+
+# Rates by municipal share: (income levy municipal, prefectural; adjustment deduction municipal,
+# prefectural). Written out, not multiplied, so the usual 6% and 4% stay exact.
+_SPLIT_RATES = {0.6: (0.06, 0.04, 0.03, 0.02), 0.8: (0.08, 0.02, 0.04, 0.01)}
+
+
+def levy_split(kind: str, fiscal_year: int) -> float:
+    """The municipality's share of the resident tax's income levy in ``fiscal_year``.
+
+    The 10% income levy is 6% municipal and 4% prefectural (Local Tax Act arts. 35 and 314-3),
+    and the adjustment deduction (調整控除) 3% and 2%. From FY2018 a designated city (政令指定
+    都市) levies 8% and its prefecture 2%, and the adjustment deduction is 4% and 1% (arts. 37
+    and 314-6 as amended for FY2018). A furusato-nozei deduction from the resident tax is split
+    the same way, so this is also the share of it that the municipality loses.
+
+    Parameters
+    ----------
+    kind : str
+        A kind of municipality (:data:`KINDS`).
+    fiscal_year : int
+        The fiscal year of the resident tax (the income year plus one).
+
+    Returns
+    -------
+    float
+        0.8 for a designated city from FY2018; 0.6 otherwise.
+
+    Examples
+    --------
+    >>> levy_split("designated-city", 2017), levy_split("designated-city", 2018)
+    (0.6, 0.8)
+    >>> levy_split("special-ward", 2024)
+    0.6
+    """
+    check_choice("kind", kind, list(KINDS))
+    year = _year(fiscal_year, "fiscal_year", FIRST_YEAR + 1, LAST_YEAR + 1)
+    if kind == "designated-city" and year >= DESIGNATED_SPLIT_FROM:
+        return 0.8
+    return MUNICIPAL_SHARE
 
 
 # --------------------------------------------------------------------------------------------
@@ -701,19 +749,24 @@ def adjustment_deduction(
     specific: Any = 0,
     elderly: Any = 0,
     elderly_parent: Any = 0,
+    kind: str = "city",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Adjustment deduction (調整控除) of the resident tax: (municipal 3%, prefectural 2%) parts.
 
     With D the sum of personal-deduction differences (basic ¥50k, spouse, dependants) and T the
     resident-tax taxable income: if T <= ¥2M, 5% of min(D, T); otherwise 5% of max(D - (T - ¥2M),
     ¥50k). Not given when total income exceeds ¥25M (from income year 2020). The 5% is split
-    3% municipal and 2% prefectural. Source: Local Tax Act arts. 37 and 314-6.
+    3% municipal and 2% prefectural; 4% and 1% in a designated city from FY2018 (``kind``, see
+    :func:`levy_split`). Source: Local Tax Act arts. 37 and 314-6.
 
     Examples
     --------
     >>> m, p = adjustment_deduction(6_120_000, 8_050_000, 2023)
     >>> int(m), int(p)
     (1500, 1000)
+    >>> m, p = adjustment_deduction(6_120_000, 8_050_000, 2023, kind="designated-city")
+    >>> int(m), int(p)
+    (2000, 500)
     """
     year = _year(income_year)
     t = _money("taxable_income", taxable_income)
@@ -723,7 +776,8 @@ def adjustment_deduction(
         general=general, specific=specific, elderly=elderly, elderly_parent=elderly_parent
     )
     base = _adjustment(t, inc, year, sp, _flag("elderly_spouse", elderly_spouse) & sp, counts)
-    return _yen(base * 0.03), _yen(base * 0.02)
+    _, _, adj_m, adj_p = _SPLIT_RATES[levy_split(kind, year + 1)]
+    return _yen(base * adj_m), _yen(base * adj_p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -904,7 +958,10 @@ def _resident(
     counts: dict[str, np.ndarray],
     exempt: np.ndarray,
     grade: int,
+    share: float = MUNICIPAL_SHARE,
 ) -> ResidentTax:
+    """Resident tax; ``share`` is the municipal share of the levy (:func:`levy_split`)."""
+    rate_m, rate_p, adj_m, adj_p = _SPLIT_RATES[share]
     shape = np.broadcast(inc, taxable, sp, sp_old, n_young, exempt, *counts.values()).shape
     inc = np.broadcast_to(inc, shape)
     taxable = np.floor(np.broadcast_to(taxable, shape) / 1_000) * 1_000
@@ -915,14 +972,15 @@ def _resident(
     exempt_all = np.broadcast_to(exempt, shape) & (inc <= exempt_person_limit(year))
 
     adj = _adjustment(taxable, inc, year, sp, sp_old, counts)
-    levy_m = np.maximum(taxable * 0.06 - _floor(adj * 0.03), 0.0)
-    levy_p = np.maximum(taxable * 0.04 - _floor(adj * 0.02), 0.0)
-    # Just above the income-levy threshold the levy is at most 10% of the excess, split 6:4.
+    levy_m = np.maximum(taxable * rate_m - _floor(adj * adj_m), 0.0)
+    levy_p = np.maximum(taxable * rate_p - _floor(adj * adj_p), 0.0)
+    # Just above the income-levy threshold the levy is at most 10% of the excess, split 6:4
+    # (8:2 in a designated city).
     cap = np.maximum(inc - il_limit, 0.0) * 0.10
     levy = levy_m + levy_p
     over = levy > cap
     if over.any():
-        share_m = np.where(levy > 0, levy_m / np.where(levy > 0, levy, 1.0), MUNICIPAL_SHARE)
+        share_m = np.where(levy > 0, levy_m / np.where(levy > 0, levy, 1.0), share)
         levy_m = np.where(over, cap * share_m, levy_m)
         levy_p = np.where(over, cap - cap * share_m, levy_p)
     no_levy = (inc <= il_limit) | exempt_all
@@ -954,11 +1012,13 @@ def resident_tax(
     elderly_parent: Any = 0,
     exempt_person: Any = False,
     grade: int = 1,
+    kind: str = "city",
 ) -> ResidentTax:
     """Resident tax (個人住民税) of fiscal year ``income_year + 1``.
 
     Income levy = 6% (municipal) and 4% (prefectural) of the taxable income rounded down to
-    ¥1,000, less the adjustment deduction (3% / 2%), each rounded down to ¥100 and at least 0.
+    ¥1,000, less the adjustment deduction (3% / 2%), each rounded down to ¥100 and at least 0;
+    in a designated city from FY2018, 8% and 2% less 4% and 1% (:func:`levy_split`).
     Nothing is due at or below the non-taxable thresholds (:func:`non_taxable_limits`); just
     above the income-levy threshold the levy is capped at 10% of the excess (Local Tax Act
     supplementary provisions art. 3-3). ``exempt_person`` marks a minor, widow, single parent or
@@ -975,6 +1035,8 @@ def resident_tax(
         Total income less the resident-tax income deductions (課税総所得金額).
     income_year : int
         Calendar year of the income; the tax is for fiscal year ``income_year + 1``.
+    kind : str
+        The kind of municipality (:data:`KINDS`), which splits the levy (:func:`levy_split`).
 
     Returns
     -------
@@ -985,6 +1047,9 @@ def resident_tax(
     >>> r = resident_tax([400_000, 8_050_000], [0, 6_120_000], 2023)
     >>> r.income_levy.tolist(), r.per_capita_levy.tolist()
     ([0, 609500], [0, 5000])
+    >>> r = resident_tax(8_050_000, 6_120_000, 2023, kind="designated-city")
+    >>> int(r.income_levy_municipal), int(r.income_levy_prefectural)
+    (487600, 121900)
     """
     year = _year(income_year)
     inc = _money("total_income", total_income)
@@ -996,7 +1061,9 @@ def resident_tax(
     )
     n_young = _count("young", young)
     exempt = _flag("exempt_person", exempt_person)
-    return _resident(inc, taxable, year, sp, sp_old, n_young, counts, exempt, _check_grade(grade))
+    share = levy_split(kind, year + 1)
+    grade = _check_grade(grade)
+    return _resident(inc, taxable, year, sp, sp_old, n_young, counts, exempt, grade, share)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1095,6 +1162,7 @@ def assess(
     child_under_23: Any = None,
     exempt_person: Any = False,
     grade: int = 1,
+    kind: str = "city",
 ) -> Assessment:
     """Income tax (of ``income_year``) and resident tax (of the next fiscal year) in one call.
 
@@ -1106,7 +1174,9 @@ def assess(
     in young, specific or general". ``personal_difference`` of the result is
     :func:`personal_deduction_difference`, and ``special_base`` the resident-tax taxable income
     less it (what the furusato-nozei special part's rate is read from). The 2024 flat-rate tax
-    cut (定額減税) is not modelled: ``income_tax`` and ``income_levy`` are before it.
+    cut (定額減税) is not modelled: ``income_tax`` and ``income_levy`` are before it. ``kind``
+    (:data:`KINDS`) splits the income levy between municipality and prefecture
+    (:func:`levy_split`).
 
     Examples
     --------
@@ -1130,6 +1200,7 @@ def assess(
     old = _flag("aged_65", aged_65)
     exempt = _flag("exempt_person", exempt_person)
     grade = _check_grade(grade)
+    share = levy_split(kind, year + 1)
     if child_under_23 is None:
         child = (n_young + counts["general"] + counts["specific"]) > 0
     else:
@@ -1155,7 +1226,7 @@ def assess(
     rt_taxable = _floor(np.maximum(total - deductions["resident"], 0.0), 1_000)
     personal = _personal_difference(total, year, sp, sp_old, counts)
     it = _subset(it_taxable > 0, lambda t: _income_tax(t, year, True), it_taxable)
-    resident = _resident(total, rt_taxable, year, sp, sp_old, n_young, counts, exempt, grade)
+    resident = _resident(total, rt_taxable, year, sp, sp_old, n_young, counts, exempt, grade, share)
 
     def out(x: np.ndarray) -> np.ndarray:
         return full(x).astype(np.int64)

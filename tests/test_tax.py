@@ -443,3 +443,71 @@ TABLE_FIVE = {
 )
 def test_salary_income_follows_table_five_at_its_boundaries(year, revenue, income):
     assert int(tax.salary_income(revenue, year)) == income
+
+
+# -- the designated-city split (8% city, 2% prefecture from FY2018) ---------------------------
+
+
+def test_levy_split_by_kind_and_fiscal_year():
+    assert tax.levy_split("designated-city", 2017) == 0.6
+    assert tax.levy_split("designated-city", 2018) == 0.8
+    assert tax.levy_split("designated-city", 2025) == 0.8
+    for kind in ("special-ward", "city", "town", "village"):
+        assert {tax.levy_split(kind, y) for y in (2015, 2017, 2018, 2024)} == {0.6}
+    with pytest.raises(ParameterError, match="kind"):
+        tax.levy_split("county", 2020)
+
+
+def test_designated_city_levy_hand_worked():
+    # Taxable ¥6,120,000, total ¥8,050,000, single (income year 2023, FY2024). Adjustment
+    # deduction: taxable over ¥2M, differences ¥50,000 -> 5% of max(50,000 - 4,120,000, 50,000)
+    # = ¥2,500. City 8%: 489,600 - 4% of 50,000 (2,000) = 487,600; prefecture 2%:
+    # 122,400 - 500 = 121,900. Elsewhere 6%/4%: 367,200 - 1,500 and 244,800 - 1,000.
+    city = tax.resident_tax(8_050_000, 6_120_000, 2023, kind="designated-city")
+    other = tax.resident_tax(8_050_000, 6_120_000, 2023, kind="city")
+    assert (int(city.income_levy_municipal), int(city.income_levy_prefectural)) == (
+        487_600,
+        121_900,
+    )
+    assert (int(other.income_levy_municipal), int(other.income_levy_prefectural)) == (
+        365_700,
+        243_800,
+    )
+    # the taxpayer pays the same; only the split between city and prefecture changes
+    assert int(city.income_levy) == int(other.income_levy) == 609_500
+    # income year 2016 is FY2017, before the split: a designated city levies 6%/4%
+    before = tax.resident_tax(8_050_000, 6_120_000, 2016, kind="designated-city")
+    same = tax.resident_tax(8_050_000, 6_120_000, 2016)
+    assert int(before.income_levy_municipal) == int(same.income_levy_municipal)
+    assert int(before.income_levy_prefectural) == int(same.income_levy_prefectural)
+
+
+def test_designated_city_adjustment_deduction_splits_4_to_1():
+    # 5% of min(100k, 80k) = 4,000: 3,200 / 800 in a designated city, 2,400 / 1,600 elsewhere
+    m, p = tax.adjustment_deduction(80_000, 1_000_000, 2023, spouse=True, kind="designated-city")
+    assert (int(m), int(p)) == (3_200, 800)
+    m, p = tax.adjustment_deduction(80_000, 1_000_000, 2016, spouse=True, kind="designated-city")
+    assert (int(m), int(p)) == (2_400, 1_600)
+
+
+def test_assess_passes_the_kind_and_other_kinds_are_unchanged():
+    salaries = np.array([2_500_000, 5_000_000, 10_000_000, 30_000_000])
+    kw = {"salary_revenue": salaries, "social_insurance": salaries * 0.15}
+    city = tax.assess(2023, kind="designated-city", **kw)
+    for kind in ("special-ward", "city", "town", "village"):
+        other = tax.assess(2023, kind=kind, **kw)
+        np.testing.assert_array_equal(other.income_levy, tax.assess(2023, **kw).income_levy)
+        np.testing.assert_array_equal(city.income_levy, other.income_levy)
+        # each part rounds down to ¥100 on its own, so the shares hold to within ¥100
+        levy = other.income_levy
+        assert (np.abs(other.resident.income_levy_municipal - 0.6 * levy) <= 100).all()
+    levy = city.income_levy
+    assert (np.abs(city.resident.income_levy_municipal - 0.8 * levy) <= 100).all()
+
+
+def test_furusato_loss_of_a_designated_city_is_eight_tenths():
+    from ebpmkit import furusato
+
+    share = tax.levy_split("designated-city", 2024)
+    assert furusato.municipal_revenue_loss([47_999, 100_000], share).tolist() == [38_399, 80_000]
+    assert furusato.municipal_revenue_loss(100_000, tax.levy_split("city", 2024)).tolist() == 60_000

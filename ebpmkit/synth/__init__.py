@@ -18,15 +18,21 @@ import pandas as pd
 from ebpmkit.errors import ParameterError, check_range
 from ebpmkit.messages import message
 from ebpmkit.synth import (
+    child_allowance,
+    child_health,
     childcare,
+    finance,
     furusato_flows,
     geography,
     health_guidance,
     identity,
     income,
+    late_elderly,
     ltc,
+    ltc_premiums,
     nhi,
     population,
+    school_aid,
     voucher,
 )
 from ebpmkit.synth.context import SimContext
@@ -42,9 +48,15 @@ DOMAINS = [
     nhi,
     health_guidance,
     ltc,
+    ltc_premiums,
+    late_elderly,
     childcare,
+    child_health,
     furusato_flows,
     voucher,
+    child_allowance,
+    school_aid,
+    finance,
     identity,
 ]
 

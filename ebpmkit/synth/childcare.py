@@ -595,7 +595,10 @@ def _fees(
     ry_pid = ry["person_id"].to_numpy(np.int64)
     has_rel = "relationship" in ry.columns
 
-    # Parents: the head and spouse of the child's household that year (municipal levy = 6/10).
+    # Parents: the head and spouse of the child's household that year. The fee schedule reads the
+    # municipal levy at the 6% rate in every kind of municipality, a designated city too (its
+    # 8% from FY2018 is not used here), so that the levy split alone does not move fees; this
+    # is our reading of the national fee rules and was not checked against them offline.
     parent_rows = (
         np.flatnonzero(has_label(ry["relationship"], _PARENTS))
         if has_rel

@@ -48,6 +48,7 @@ _SEXES = {
 BASE_BY_KIND = {
     "special-ward": "urban-ward",
     "city": "regional-city",
+    "designated-city": "designated-city",
     "town": "town",
     "village": "town",
 }
@@ -224,7 +225,8 @@ def profile_text(
         The municipality's Japanese name, which also gives its kind by the last character
         (区, 市, 町, 村) unless ``kind`` is given.
     kind : str, optional
-        "special-ward", "city", "town" or "village".
+        "special-ward", "city", "designated-city", "town" or "village" (a name ending in 市 is
+        read as "city").
     extends : str, optional
         The built-in profile to extend (default: by kind, a town extends "town").
     name_en : str, optional

@@ -13,7 +13,8 @@ split into 1-10
 donations in round thousands of yen, dated with the December peak. Donors with at most 5
 donations, salary income only and no other reason to file use the one-stop exception. The
 deductions of fiscal year ``Y + 1`` come from :mod:`ebpmkit.furusato` (the rules are not
-re-implemented here); the municipality loses 6/10 of the resident-tax deduction. The
+re-implemented here); the municipality loses 6/10 of the resident-tax deduction (8/10 in a
+designated city from FY2018: :func:`ebpmkit.tax.levy_split`). The
 income-tax taxable income is the ``income_tax_taxable`` column of ``income_tax`` (or, when that
 column is missing, the resident-tax taxable income less the basic-deduction difference). The
 special part's rate is read from the special base (the resident-tax taxable income less the
@@ -50,6 +51,7 @@ from ebpmkit.synth.columns import SharedColumn, shared
 from ebpmkit.synth.context import SimContext
 from ebpmkit.synth.dictionary import Column
 from ebpmkit.synth.profile import Param, Profile
+from ebpmkit.tax import levy_split
 
 __all__ = ["COLUMNS", "PARAMETERS", "ROLES", "TABLES", "check_profile", "simulate"]
 
@@ -92,7 +94,7 @@ COLUMNS = [
     Column("furusato_deductions", "resident_tax_special", "int64", "住民税控除(特例分)", "resident tax deduction (special)", "円", "住民税の寄附金税額控除の特例分(所得割額の2割が上限)"),
     Column("furusato_deductions", "resident_tax_one_stop", "int64", "申告特例控除額", "one-stop special deduction", "円", "ワンストップ特例のとき、所得税の控除の代わりに住民税から差し引く額(申告特例控除)。それ以外は0"),
     Column("furusato_deductions", "resident_tax_deduction", "int64", "住民税の控除額", "resident tax deduction", "円", "住民税から差し引く額の合計(基本分+特例分+申告特例控除額)。翌年度の所得割が減る"),
-    Column("furusato_deductions", "municipal_loss", "int64", "区市町村の減収額", "municipal revenue loss", "円", "住民税の控除額のうち区市町村民税の分(6/10)。この自治体の減収になる(残り4/10は都道府県民税)"),
+    Column("furusato_deductions", "municipal_loss", "int64", "区市町村の減収額", "municipal revenue loss", "円", "住民税の控除額のうち区市町村民税の分(6/10。政令指定都市は2018年度から8/10)。この自治体の減収になる(残りは都道府県民税)"),
     Column("furusato_deductions", "full_deduction_limit", "int64", "控除上限額", "full-deduction limit", "円", "自己負担2,000円で全額控除される寄附額の上限の目安(所得割額×20%÷(90%-税率×1.021)+2,000円)。税率は、住民税の課税総所得金額から人的控除差調整額を引いた額に所得税の税率表を当てはめたもの(2024年分まではふつう所得税の限界税率と同じ)。所得割額は2024年度の定額減税の前の額"),
     Column("furusato_deductions", "over_limit", "bool", "上限超過", "over limit", "", "寄附総額が控除上限額を超えたかどうか(超えた分は自己負担になる)"),
     _ONE_STOP.at("furusato_deductions", "ワンストップ特例を使ったかどうか"),
@@ -647,6 +649,7 @@ class _Taxpayers:
                 )
             )
         self.table = it
+        self.kind = ctx.profile.words.kind  # splits the municipal loss (tax.levy_split)
         fy = it["fiscal_year"].to_numpy()
         mask = it["income_levy"].to_numpy() > 0
         if not (len(fy) < 2 or (fy[1:] >= fy[:-1]).all()):
@@ -783,8 +786,12 @@ def _giving(
     )
 
 
-def _deductions(rules: Any, year: int, g: _Giving, unit: int) -> dict[str, np.ndarray]:
-    """:func:`ebpmkit.furusato.deduction_split` of one income year, and the municipal loss."""
+def _deductions(rules: Any, year: int, g: _Giving, unit: int, kind: str) -> dict[str, np.ndarray]:
+    """:func:`ebpmkit.furusato.deduction_split` of one income year, and the municipal loss.
+
+    The loss is the municipality's share of the resident-tax deduction in the next fiscal
+    year, which depends on its ``kind`` (:func:`ebpmkit.tax.levy_split`).
+    """
     split = rules.deduction_split(
         g.units * unit,
         g.taxable_it,
@@ -800,7 +807,7 @@ def _deductions(rules: Any, year: int, g: _Giving, unit: int) -> dict[str, np.nd
         "special": split.resident_special,
         "one_stop": split.resident_one_stop,
         "resident": split.resident_total,
-        "loss": rules.municipal_revenue_loss(split.resident_total),
+        "loss": rules.municipal_revenue_loss(split.resident_total, levy_split(kind, int(year) + 1)),
     }
 
 
@@ -821,7 +828,7 @@ def _outflow(
     shares, calibration, drawn = _donor_shares(ctx, s, rng, rules, tp, x)
     intercepts, givers = _donors(s, rng, rules, tp, x, draw, shares, drawn)
 
-    parts = [(g_y, _deductions(rules, y - 1, g_y, unit)) for y, g_y in givers]
+    parts = [(g_y, _deductions(rules, y - 1, g_y, unit, tp.kind)) for y, g_y in givers]
     g = _Giving.concat([p[0] for p in parts])
     ded_arrays = {
         k: np.concatenate([p[1][k] for p in parts] or [np.zeros(0, np.int64)])
@@ -910,7 +917,7 @@ def _donor_shares(
             g = drawn[target_fy] = _giving(
                 tp, np.arange(sl.start, sl.stop), target_fy - 1, s, rules, rng
             )
-            loss = _deductions(rules, target_fy - 1, g, unit)["loss"].astype(float)
+            loss = _deductions(rules, target_fy - 1, g, unit, tp.kind)["loss"].astype(float)
             if loss.sum() > 0:
                 a = _solve_intercept(x[sl], target, loss)
                 factor = float(_logistic(a + x[sl]).mean()) / shares[k]

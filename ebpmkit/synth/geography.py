@@ -7,7 +7,7 @@ the same profile always has the same map whatever seed the data are generated wi
 How it is built:
 
 1. A noisy blob (a polar outline with random harmonics, warped by smooth noise) is rasterised
-   on a grid of about 60,000 cells covering the municipality.
+   on a grid of about 60,000 cells covering the municipality (200 per chome when that is more).
 2. Every cell is given an area, a district and a chome. Each level is a power diagram (Voronoi
    cells with additive weights) computed in coordinates warped by smooth noise, nested in the
    level above: area seeds sit where the area's name points (北部 north, 中央 centre ...), and
@@ -85,6 +85,11 @@ _KM_PER_DEG_LON = 111.320 * math.cos(math.radians(ORIGIN_LONLAT[1]))
 _LONLAT_DECIMALS = 5
 _KM_DECIMALS = 4
 _TARGET_CELLS = 60_000
+#: A map with many chome (a designated city) gets a finer grid: at least this many cells per
+#: chome, so small chome keep their outline's area when it is smoothed.
+_CELLS_PER_CHOME = 200
+#: At most this many areas: a designated city's 24 administrative wards fit, with room to spare.
+_MAX_AREAS = 30
 _SIMPLIFY_CELLS = 0.3
 _DATA_DIR = resources.files("ebpmkit.synth") / "data"
 
@@ -209,7 +214,7 @@ PARAMETERS = [
     Param(
         "geography.areas",
         "texts",
-        ja="地区の名前のリスト(1～12個)。地区ごとの項目はこの順に値を並べる",
+        ja="地区の名前のリスト(1～30個。政令指定都市では行政区)。地区ごとの項目はこの順に値を並べる",
         when="none",
     ),
 ]
@@ -243,7 +248,7 @@ def _spec(profile: Profile) -> _Spec:
     areas = profile.get("geography.areas")
     if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a for a in areas):
         raise ProfileError(message("geography.areas", found=repr(areas), origin=where))
-    if len(set(areas)) != len(areas) or len(areas) > 12:
+    if len(set(areas)) != len(areas) or len(areas) > _MAX_AREAS:
         raise ProfileError(message("geography.areas_distinct", found=repr(areas), origin=where))
     n = len(areas)
     area_km2 = profile.numbers("geography.area_km2", low=0.01, length=n)
@@ -542,15 +547,23 @@ def _noise(rng: np.random.Generator, shape: tuple[int, int], sigma_cells: float)
     return field / field.std()
 
 
+def _angle_gap(a: float, taken: list[float]) -> float:
+    """Smallest angle between ``a`` and the ``taken`` angles (radians)."""
+    return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
+
+
 def _area_directions(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit anchor direction of each area from its name; centre areas get (0, 0).
+    """Anchor direction of each area from its name; centre areas get (0, 0).
 
     Compass characters (北 東 南 西) point the way; 中 (中央, 中部, 中心部) is the centre.
-    Other names take the free compass points, farthest from the taken ones first.
+    Other names take the free compass points, farthest from the taken ones first. Once the 16
+    compass points are all taken (a designated city's many wards), the rest go to an inner
+    ring at half the distance, again farthest from the taken inner points first.
     """
     compass = {"北": (0.0, 1.0), "東": (1.0, 0.0), "南": (0.0, -1.0), "西": (-1.0, 0.0)}
     n = len(names)
     angle: list[float | None] = [None] * n
+    radius = np.ones(n)
     centre = np.zeros(n, dtype=bool)
     for i, name in enumerate(names):
         v = np.sum([compass[c] for c in set(name) if c in compass] or [(0.0, 0.0)], axis=0)
@@ -564,6 +577,8 @@ def _area_directions(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         math.pi / 4 - k * math.pi / 2 for k in range(4)
     ]
     slots += [math.pi / 2 - (k + 0.5) * math.pi / 4 for k in range(8)]
+    inner_slots = [math.pi / 2 - (k + 0.5) * 2 * math.pi / 14 for k in range(14)]
+    inner: list[float] = []
     for i in range(n):
         if angle[i] is not None or centre[i]:
             continue
@@ -571,15 +586,16 @@ def _area_directions(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         if not taken:
             angle[i] = slots[0]
             continue
-
-        def gap(a: float, taken: list[float] = taken) -> float:
-            return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
-
-        angle[i] = max(slots, key=gap)
+        best = max(slots, key=lambda a, taken=taken: _angle_gap(a, taken))
+        if _angle_gap(best, taken) < 1e-9:
+            best = max(inner_slots, key=lambda a: _angle_gap(a, inner) if inner else 0.0)
+            inner.append(best)
+            radius[i] = 0.5
+        angle[i] = best
     out = np.zeros((n, 2))
     for i, a in enumerate(angle):
         if a is not None and not centre[i]:
-            out[i] = (math.cos(a), math.sin(a))
+            out[i] = (radius[i] * math.cos(a), radius[i] * math.sin(a))
     return out, centre
 
 
@@ -684,13 +700,17 @@ def _split(
     dist = _sq_dist(points, seeds)
     spread = points.var(0).sum()
     weight = np.zeros(k)
-    for _ in range(80):
+    # Many small units (a designated city's wards) oscillate with the larger steps that suit a
+    # few: their steps shrink with their share, and they get more of them.
+    many = k > 16
+    step = targets if many else np.sqrt(targets)
+    for _ in range(400 if many else 80):
         lab = (dist - weight).argmin(1)
         share = np.bincount(lab, minlength=k) / m
         error = (targets - share) / targets
         if np.abs(error).max() < tol:
             break
-        weight += 0.5 * spread * np.clip(error, -1, 1) * np.sqrt(targets)
+        weight += 0.5 * spread * np.clip(error, -1, 1) * step
     return lab
 
 
@@ -730,7 +750,7 @@ def _raster(spec: _Spec) -> _Raster:
     rng = np.random.default_rng(spec.layout_seed)
     directions, centre = _area_directions(spec.areas)
     outline = _outline(rng, directions, centre)
-    grid = _land(rng, outline)
+    grid = _land(rng, outline, max(_TARGET_CELLS, _CELLS_PER_CHOME * spec.chome_count))
     areas = _area_level(rng, spec, grid, outline, directions)
     districts = _district_level(rng, spec, grid, areas)
     districts, cx, cy = _districts_in_code_order(grid, districts)
@@ -828,14 +848,14 @@ class _Grid:
         return grid
 
 
-def _land(rng: np.random.Generator, outline: _Outline) -> _Grid:
-    """Size the grid to the blob (about ``_TARGET_CELLS`` cells) and mark the land: one piece,
-    no holes, with sea all round the edge."""
+def _land(rng: np.random.Generator, outline: _Outline, cells: int) -> _Grid:
+    """Size the grid to the blob (about ``cells`` cells) and mark the land: one piece, no
+    holes, with sea all round the edge."""
     sx, sy = outline.sx, outline.sy
     theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     r = outline.radius(theta)
     blob_area = 0.5 * np.sum(r**2) * (2 * np.pi / theta.size) * sx * sy
-    cell = np.sqrt(blob_area / _TARGET_CELLS)
+    cell = np.sqrt(blob_area / cells)
     margin = 0.25
     x0, x1 = (r * np.cos(theta) * sx).min() - margin, (r * np.cos(theta) * sx).max() + margin
     y0, y1 = (r * np.sin(theta) * sy).min() - margin, (r * np.sin(theta) * sy).max() + margin
@@ -1129,6 +1149,11 @@ def _names(spec: _Spec, raster: _Raster) -> tuple[list[str], list[str], list[str
     return district_names, [town_names[t] for t in town_of], chome_names
 
 
+def _district_code(d: int, n_districts: int) -> str:
+    """D01, D02 ...; three digits once there are 100 districts or more, so codes sort in order."""
+    return f"D{d + 1:0{max(2, len(str(n_districts)))}d}"
+
+
 def _collection(spec: _Spec, name: str) -> dict[str, Any]:
     raster = _raster(spec)
     district_names, town_names, chome_names = _names(spec, raster)
@@ -1154,7 +1179,7 @@ def _collection(spec: _Spec, name: str) -> dict[str, Any]:
         cx = (cols[cells].mean() - raster.origin[0]) * raster.cell_km
         cy = (rows[cells].mean() - raster.origin[1]) * raster.cell_km
         props = {
-            "code": f"D{d + 1:02d}",
+            "code": _district_code(d, len(district_names)),
             "name": dname,
             "area": spec.areas[raster.district_area[d]],
             "centroid_x_km": round(float(cx), 3),
@@ -1169,7 +1194,7 @@ def _collection(spec: _Spec, name: str) -> dict[str, Any]:
             "name": cname,
             "area": spec.areas[raster.district_area[d]],
             "town_name": town_names[c],
-            "district_code": f"D{d + 1:02d}",
+            "district_code": _district_code(d, len(raster.district_area)),
         }
         feature("chome", raster.chome, c, props)
     return {

@@ -169,7 +169,7 @@ COLUMNS = [
         "所得割額",
         "income levy",
         "円",
-        f"住民税の所得割(区市町村民税6%+都道府県民税4%、調整控除後)。ふるさと納税などの税額控除の前で、2024年度分の定額減税も計算に入れていない。{_T}",
+        f"住民税の所得割(区市町村民税6%+都道府県民税4%、政令指定都市は2018年度から8%+2%。調整控除後)。ふるさと納税などの税額控除の前で、2024年度分の定額減税も計算に入れていない。{_T}",
     ),
     Column(
         "income_tax",
@@ -178,7 +178,7 @@ COLUMNS = [
         "所得割額(区市町村分)",
         "income levy (municipal)",
         "円",
-        "所得割のうち区市町村民税の分(6%分)。この自治体の収入になる",
+        "所得割のうち区市町村民税の分(6%分。政令指定都市は2018年度から8%分)。この自治体の収入になる",
     ),
     Column(
         "income_tax",
@@ -526,6 +526,7 @@ class _Params:
     level: float
     pension_level: float
     grade: int
+    kind: str  # municipality.kind: a designated city splits the income levy 8:2 (tax.levy_split)
 
     @classmethod
     def read(cls, p: Profile) -> _Params:
@@ -579,6 +580,7 @@ class _Params:
             level=p.number(g + "level"),
             pension_level=p.number(g + "pension_level"),
             grade=int(grade),
+            kind=p.words.kind,
         )
 
 
@@ -972,6 +974,7 @@ def _assess(
             child_under_23=fam["child_under_23"][m],
             exempt_person=exempt[m],
             grade=prm.grade,
+            kind=prm.kind,
         )
         cols["total"][m] = a.total_income
         cols["ded"][m] = a.resident_deductions

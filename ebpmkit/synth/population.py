@@ -1221,7 +1221,13 @@ def _join_a_household(
     rng: np.random.Generator, age: np.ndarray, hh: np.ndarray, rel: np.ndarray, singles: np.ndarray
 ) -> None:
     """Everyone left joins a household whose head is about 30 years younger (as the head's
-    parent, from 50) or older (as a child); one-person households stay alone."""
+    parent, from 50) or older (as a child); one-person households stay alone.
+
+    The head is drawn evenly among the heads within 2 years of the wanted age (the nearest
+    head when there is none). The window is in years, not in a number of heads, so the people
+    spread over as many households as the population has: a window of a fixed count of heads
+    piled them into the same few households of each age, which grew with the scale.
+    """
     rest = np.flatnonzero(hh < 0)
     heads = np.flatnonzero((rel == HEAD) & (hh >= 0) & ~np.isin(hh, hh[singles]))
     if len(heads) == 0:  # a tiny scale can leave no family to join
@@ -1229,9 +1235,12 @@ def _join_a_household(
     target = np.where(age[rest] >= 50, age[rest] - 30, age[rest] + 30)
     order = np.argsort(age[heads], kind="stable")
     sorted_heads, sorted_age = heads[order], age[heads][order]
-    slot = np.clip(
-        np.searchsorted(sorted_age, target) + rng.integers(-20, 21, len(rest)), 0, len(heads) - 1
-    )
+    lo = np.searchsorted(sorted_age, target - 2, "left")
+    hi = np.searchsorted(sorted_age, target + 2, "right")
+    none = hi <= lo
+    nearest = np.clip(np.searchsorted(sorted_age, target), 0, len(heads) - 1)
+    lo, hi = np.where(none, nearest, lo), np.where(none, nearest + 1, hi)
+    slot = np.minimum(lo + (rng.random(len(rest)) * (hi - lo)).astype(np.int64), len(heads) - 1)
     hh[rest] = hh[sorted_heads[slot]]
     rel[rest] = np.where(age[rest] >= 50, PARENT, np.where(age[rest] < 18, OTHER, CHILD))
 

@@ -115,7 +115,7 @@ PARAMETERS = [
         "extends",
         "text",
         required=False,
-        ja="元にする組み込みプロファイルの名前(urban-ward, regional-city, town)。"
+        ja="元にする組み込みプロファイルの名前(urban-ward, regional-city, designated-city, town)。"
         "書いた項目だけが元のプロファイルの値を置き換える",
         when="none",
     ),
@@ -136,9 +136,11 @@ PARAMETERS = [
         "municipality.kind",
         "text",
         required=False,
-        choices=("special-ward", "city", "town", "village"),
-        ja="自治体の種類(special-ward: 特別区、city: 市、town: 町、village: 村)。"
-        "教材の文で使う呼び方(区・市・町・村、住民税の名前)を決める",
+        choices=("special-ward", "city", "designated-city", "town", "village"),
+        ja="自治体の種類(special-ward: 特別区、city: 市、designated-city: 政令指定都市、"
+        "town: 町、village: 村)。教材の文で使う呼び方(区・市・町・村、住民税の名前、"
+        "地区の呼び方)と、住民税の所得割の市町村と道府県の分け方(政令指定都市は2018年度から"
+        "8%と2%、ほかは6%と4%)を決める",
         when="none",
     ),
     Param(
@@ -168,6 +170,8 @@ class MunicipalityWords:
     市町村民税 (Local Tax Act art. 5(2)(i)), which a Tokyo special ward levies as 特別区民税
     (art. 1(2) applies the provisions on municipalities to special wards and reads 市町村民税
     as 特別区民税). ``resident_tax_local`` is the name residents see (市民税, 町民税 ...).
+    ``area_level`` names the areas of the map (``geography.areas``): 地区, or 行政区 for the
+    administrative wards of a designated city (Local Autonomy Act art. 252-20).
     """
 
     kind: str
@@ -175,12 +179,16 @@ class MunicipalityWords:
     residents: str  # 区民, 市民 ...
     resident_tax: str
     resident_tax_local: str
+    area_level: str = "地区"
 
 
 #: The words of each ``municipality.kind``.
 KIND_WORDS = {
     "special-ward": MunicipalityWords("special-ward", "区", "区民", "特別区民税", "特別区民税"),
     "city": MunicipalityWords("city", "市", "市民", "市町村民税", "市民税"),
+    "designated-city": MunicipalityWords(
+        "designated-city", "市", "市民", "市町村民税", "市民税", area_level="行政区"
+    ),
     "town": MunicipalityWords("town", "町", "町民", "市町村民税", "町民税"),
     "village": MunicipalityWords("village", "村", "村民", "市町村民税", "村民税"),
 }
@@ -390,6 +398,8 @@ class Profile:
         ('町', '町民', '市町村民税', '町民税')
         >>> load_profile("urban-ward").words.resident_tax
         '特別区民税'
+        >>> load_profile("designated-city").words.area_level
+        '行政区'
         """
         kind = self.get("municipality.kind") if self.has("municipality.kind") else None
         if kind not in KIND_WORDS:

@@ -39,9 +39,15 @@ SECTIONS = {
     "nhi": "国民健康保険",
     "health_guidance": "特定健診・特定保健指導",
     "ltc": "介護保険の要介護認定",
+    "ltc_premiums": "介護保険料(65歳以上)",
+    "late_elderly": "後期高齢者医療制度",
     "childcare": "保育所",
+    "child_health": "母子保健(出生・乳幼児健診・予防接種、全国共通の率)",
     "furusato": "ふるさと納税",
     "voucher": "プレミアム付商品券",
+    "child_allowance": "児童手当(全国共通の制度)",
+    "school_aid": "就学援助",
+    "finance": "自治体の財政(事業別の決算)",
     "identity": "氏名・住所・電話(実名版だけにある識別情報)",
 }
 

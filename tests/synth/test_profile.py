@@ -10,7 +10,7 @@ from ebpmkit.synth.profile import _PROFILE_DIR, _RATES_DIR, _is_leaf, builtin_pr
 
 
 def test_builtin_profiles_load_and_validate():
-    assert builtin_profiles() == ["regional-city", "town", "urban-ward"]
+    assert builtin_profiles() == ["designated-city", "regional-city", "town", "urban-ward"]
     for name in builtin_profiles():
         profile = load_profile(name)
         validate_profile(profile)
