@@ -31,6 +31,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.list:
         print(message("cli.list_needs_class"), file=sys.stderr)
         return 2
+    if args.write_class_file:
+        print(message("cli.class_file_needs_class"), file=sys.stderr)
+        return 2
     scale = 1.0 if args.scale is None else args.scale
     folder = generate(args.profile, args.seed, scale, out=args.out, formats=args.format)
     print(f"書き出しました / written: {folder}")
@@ -61,6 +64,9 @@ def _generate_class(args: argparse.Namespace) -> int:
         print(f"  {item.describe()}")
     if args.list:
         return 0
+    if args.write_class_file:
+        written = classdata.write_class_file()
+        print(f"研修の設定ファイルを書きました / class file written: {written}")
     folders = classdata.generate_class(datasets, progress=True)
     print(f"{len(folders)} 件のデータがそろいました / {len(folders)} datasets ready.")
     return 0
@@ -256,6 +262,36 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return collect.main(args.exercise, getattr(args, "from"), args.to)
 
 
+def _cmd_opendata(args: argparse.Namespace) -> int:
+    """`opendata`: write the open-data tables (then check them), or only check a folder."""
+    from ebpmkit import opendata
+
+    if args.check is None:
+        if args.out is None:
+            print(message("cli.opendata_needs_out"), file=sys.stderr)
+            return 2
+        from ebpmkit.dataset import class_profile, class_seed
+        from ebpmkit.synth import generate_tables
+        from ebpmkit.synth.profile import load_profile
+
+        prof = load_profile(class_profile() if args.profile is None else args.profile)
+        seed = class_seed() if args.seed is None else args.seed
+        # Only the register is needed: geography and population draw from their own random
+        # streams, so these are the same tables a full generation makes, in a fraction of the time.
+        tables, _ = generate_tables(prof, seed, args.scale, only=("geography", "population"))
+        export = opendata.write_opendata(
+            tables,
+            args.out,
+            threshold=opendata.DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+            municipality=prof.municipality,
+            progress=not args.quiet,
+        )
+        print(export.summary())
+    result = opendata.check_opendata(args.check or args.out, threshold=args.threshold)
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def _cmd_workshop(args: argparse.Namespace) -> int:
     from ebpmkit import workshop
 
@@ -306,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_grade(sub)
     _add_hub(sub)
+    _add_opendata(sub)
 
     wks = sub.add_parser(
         "workshop",
@@ -359,6 +396,12 @@ def _add_generate(sub: Any) -> None:
     gen.add_argument(
         "--list", action="store_true", help="with --class: list the datasets, generate nothing"
     )
+    gen.add_argument(
+        "--write-class-file",
+        action="store_true",
+        help="with --class: also write the class's profile and seed to ebpmkit-class.toml in "
+        "the data folder (or $EBPMKIT_CLASS_FILE), for learners whose environment has neither",
+    )
     gen.set_defaults(func=_cmd_generate)
 
 
@@ -401,7 +444,10 @@ def _add_profile(sub: Any) -> None:
     )
     new.add_argument("--out", required=True, metavar="FILE.toml", help="the profile to write")
     new.add_argument(
-        "--kind", default=None, help="special-ward, city, town or village (default: from --name)"
+        "--kind",
+        default=None,
+        help="special-ward, city, designated-city, town or village (default: from --name; "
+        "a name ending in 市 is a city unless --kind designated-city)",
     )
     new.add_argument(
         "--extends", default=None, help="built-in profile to extend (default: by kind)"
@@ -468,6 +514,36 @@ def _add_grade(sub: Any) -> None:
         "(the report says so)",
     )
     grd.set_defaults(func=_cmd_grade)
+
+
+def _add_opendata(sub: Any) -> None:
+    """The ``opendata`` subcommand: write the standard open-data tables, or check a folder."""
+    opd = sub.add_parser(
+        "opendata",
+        help="write population by area and age band (地域・年齢別人口) in the layout of the "
+        "standard open data set for municipalities, small cells suppressed; or --check a folder",
+    )
+    opd.add_argument("--profile", default=None, help="built-in profile name or a .toml file")
+    opd.add_argument("--seed", type=int, default=None, help="random seed")
+    opd.add_argument(
+        "--scale", type=float, default=1.0, help="share of the population, in (0, 2] (default: 1.0)"
+    )
+    opd.add_argument("--out", default=None, help="the folder to write")
+    opd.add_argument(
+        "--threshold",
+        type=int,
+        default=None,
+        help="suppress cells below this count (default: 10; with --check: the folder's own)",
+    )
+    opd.add_argument(
+        "--check",
+        default=None,
+        metavar="FOLDER",
+        help="write nothing; check FOLDER (UTF-8, the standard header, no small or recoverable "
+        "cell) and exit 1 if it fails",
+    )
+    opd.add_argument("--quiet", action="store_true", help="no progress bar")
+    opd.set_defaults(func=_cmd_opendata)
 
 
 def _add_hub(sub: Any) -> None:

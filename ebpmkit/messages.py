@@ -142,6 +142,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The {variable} variable (the class's random seed) must be a whole number >= 0, but "
         "it holds {got}. Ask your trainer to check it.",
     ),
+    # --- the class file (ebpmkit-class.toml: the class's profile and seed) -------------------
+    "class.no_file": (
+        "研修の設定ファイル {file} が見つかりません(環境変数 {variable} で指定されています)。"
+        "研修の担当者に設定を確かめてもらってください。",
+        "The class file {file} (named by the {variable} variable) does not exist. Ask your "
+        "trainer to check it.",
+    ),
+    "class.unreadable": (
+        "研修の設定ファイル {file} を読み込めません({reason})。"
+        "研修の担当者に設定を確かめてもらってください。",
+        "The class file {file} cannot be read ({reason}). Ask your trainer to check it.",
+    ),
+    "class.bad_toml": (
+        "研修の設定ファイル {file} は TOML の書き方になっていません({reason})。"
+        '示された行を直してください(例: profile = "town" と seed = 2026 の2行)。',
+        "The class file {file} is not valid TOML ({reason}). Fix the line it names (for "
+        'example the two lines profile = "town" and seed = 2026).',
+    ),
+    "class.unknown_key": (
+        "研修の設定ファイル {file} の項目 {key} は使えません。{close} のことですか"
+        "(書ける項目は profile と seed です)。",
+        "The class file {file} has an unknown key {key}. Did you mean {close}? (The keys are "
+        "profile and seed.)",
+    ),
+    "class.bad_profile": (
+        "研修の設定ファイル {file} の項目 'profile' には {names} のいずれか、または既にある "
+        ".toml のプロファイルのパス(設定ファイルのフォルダからの相対パスも可)を書いてください"
+        "({got} が書かれています)。",
+        "The key 'profile' of the class file {file} must be one of {names} or the path of an "
+        "existing .toml profile (relative to the class file's folder), but it holds {got}.",
+    ),
+    "class.bad_seed": (
+        "研修の設定ファイル {file} の項目 'seed' には0以上の整数を書いてください"
+        "({got} が書かれています)。",
+        "The key 'seed' of the class file {file} must be a whole number >= 0, but it holds {got}.",
+    ),
     "dataset.shared_missing": (
         "共有のデータフォルダ {folder} に、この練習問題やレッスンで使うデータ(プロファイル {profile})が"
         "まだ作られていません。このフォルダには書き込めないため、ここでは作れません。"
@@ -329,6 +365,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The shared column '{column}' is not declared in ebpmkit.synth.columns.SHARED. "
         "Declared shared columns: {known}",
     ),
+    "synth.schedule_length": (
+        "プロファイル {origin} の項目 '{key}' には、'{starts}' と同じ {length} 個の値を書いてください"
+        "({found} 個が書かれています)。",
+        "The profile figure '{key}' must hold {length} values, as many as '{starts}', but "
+        "{found} were found in {origin}.",
+    ),
+    "synth.schedule_start": (
+        "プロファイル {origin} の項目 '{key}' は、最初の年度 {first} 以前から始まり、"
+        "年度が増えていく順に並べてください({found} が書かれています)。",
+        "The profile figure '{key}' must start no later than the first fiscal year {first} and "
+        "list the years in increasing order, but {found} was found in {origin}.",
+    ),
+    "ltc_premiums.stage_counts": (
+        "プロファイル {origin} の項目 'ltc_premiums.stage_counts' には、期ごとの段階の数として"
+        "9 か 13 を書いてください({found} が書かれています)。",
+        "The profile figure 'ltc_premiums.stage_counts' must give 9 or 13 stages for each "
+        "period, but {found} was found in {origin}.",
+    ),
+    "child_allowance.order": (
+        "プロファイル {origin} の項目 '{later}' は、項目 '{earlier}' 以上の値にしてください。",
+        "The profile figure '{later}' must not be less than '{earlier}' in {origin}.",
+    ),
     "geography.areas": (
         'プロファイル {origin} の項目 \'geography.areas\' には、["北部", "中央", "南部"] のように'
         "地区の名前のリストを書いてください({found} が書かれています)。",
@@ -336,9 +394,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{found} was found in {origin}.",
     ),
     "geography.areas_distinct": (
-        "プロファイル {origin} の項目 'geography.areas' には、互いに異なる名前を1個から12個まで"
+        "プロファイル {origin} の項目 'geography.areas' には、互いに異なる名前を1個から30個まで"
         "書いてください({found} が書かれています)。",
-        "The profile figure 'geography.areas' must list 1 to 12 different names, but {found} "
+        "The profile figure 'geography.areas' must list 1 to 30 different names, but {found} "
         "was found in {origin}.",
     ),
     "geography.districts_whole": (
@@ -514,6 +572,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "2桁から5桁の市外局番を書いてください({found} が書かれています)。",
         "identity.area_code must be a Japanese area code of 2 to 5 digits starting with 0, "
         "such as '03' or '0749', but {found} was found in {origin}.",
+    ),
+    "child_health.lengths": (
+        "プロファイル {origin} の項目 '{first}' と '{second}' には同じ個数(一つ以上)の値を"
+        "書いてください({found_first} 個と {found_second} 個書かれています)。",
+        "'{first}' and '{second}' must list the same number of values (at least one), but "
+        "{found_first} and {found_second} were found in {origin}.",
+    ),
+    "child_health.schedule": (
+        "プロファイル {origin} の予防接種の表(child_health.vaccines)で、ワクチン '{vaccine}' の"
+        "接種は続けて並べ、標準月齢は順に大きく、接種率は順に同じか小さくなるように書いてください。",
+        "In the vaccination schedule (child_health.vaccines) of {origin}, the doses of "
+        "'{vaccine}' must be listed together, with rising standard ages and coverage that does "
+        "not rise.",
     ),
     "identity.era_weights": (
         "プロファイル {origin} の項目 'identity.given_name_era_weights' には、classic・neutral・"
@@ -754,6 +825,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "引数 'table' には0以上の整数(件数)の表を渡してください。欠損や小数は使えません。",
         "The 'table' parameter must hold counts: non-negative integers without missing values.",
     ),
+    "anonymize.margin_labels": (
+        "引数 'margins' の {what} に、表にない見出しがあります: {labels}",
+        "The 'margins' parameter names {what} the table does not have: {labels}",
+    ),
+    "anonymize.duplicate_labels": (
+        "(表の見出しが重複しています)",
+        "(the table has duplicate labels)",
+    ),
+    "anonymize.mask_shape": (
+        "引数 'suppressed' は表と同じ形(行×列)にしてください({got} が渡されました)。",
+        "The 'suppressed' parameter must have the table's shape, but {got} was passed.",
+    ),
     "anonymize.policy_precision": (
         "Policy の引数 'date_precision' の {column} には 'M'(年月)か 'Y'(年)を指定してください"
         "({got} が渡されました)。",
@@ -962,6 +1045,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'max_total_share' of its donation (which keeps the year's total costs under the 50% "
         "rule): lower its category's 'shipping' or raise its 'amounts' in the profile's "
         "[furusato.gifts] section.",
+    ),
+    "finance.needs_table": (
+        "finance には {table} の表が必要です。先にその表を作るモジュールを実行してください。",
+        "finance needs the {table} table: run the module that makes it first.",
+    ),
+    "finance.missing_column": (
+        "finance が読む {table} の表に、列 {wanted} のどれもありません。ある列: {found}",
+        "The {table} table that finance reads has none of the columns {wanted}. It has: {found}",
     ),
     "furusato_flows.needs_income_tax": (
         "furusato_flows には income_tax の表が必要です。先に income のモジュールを実行してください。",
@@ -1639,9 +1730,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "generate --class makes every dataset of the class, so it cannot be combined with "
         "{options}; set the municipality and seed with EBPMKIT_PROFILE and EBPMKIT_SEED.",
     ),
+    "cli.opendata_needs_out": (
+        "書き出すフォルダを --out で指定してください(確かめるだけなら --check フォルダ)。",
+        "Give the folder to write with --out (or only check a folder with --check FOLDER).",
+    ),
     "cli.list_needs_class": (
         "--list は --class と一緒に使います(ebpmkit generate --class --list)。",
         "--list goes with --class (ebpmkit generate --class --list).",
+    ),
+    "cli.class_file_needs_class": (
+        "--write-class-file は --class と一緒に使います"
+        "(ebpmkit generate --class --write-class-file)。",
+        "--write-class-file goes with --class (ebpmkit generate --class --write-class-file).",
     ),
     "classdata.no_lessons": (
         "レッスンのフォルダ {folder} が見つかりません。",
@@ -1737,6 +1837,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(notebooks/manager のあるフォルダ)で ebpmkit workshop を実行してください。",
         "No workshop notebooks in {folder}; run ebpmkit workshop in the curriculum folder "
         "(the one holding notebooks/manager).",
+    ),
+    "opendata.not_dataset": (
+        "引数 'dataset' には load() の Dataset か、resident_years と chome を含む表の辞書を"
+        "指定してください({got} が渡されました)。",
+        "The 'dataset' parameter must be a Dataset from load() or a dict of tables holding "
+        "resident_years and chome, but {got} was passed.",
+    ),
+    "opendata.no_folder": (
+        "引数 'folder' のフォルダ {folder} がありません。ebpmkit opendata --out で書き出した"
+        "フォルダを指定してください。",
+        "The 'folder' parameter {folder} does not exist; give a folder written by "
+        "ebpmkit opendata --out.",
+    ),
+    "opendata.no_files": (
+        "フォルダ {folder} にオープンデータの CSV がありません。",
+        "The folder {folder} holds no open-data CSV files.",
+    ),
+    "opendata.not_utf8": (
+        "{file}: UTF-8 で読めません。文字コードを UTF-8 にしてください。",
+        "{file}: not valid UTF-8; save it as UTF-8.",
+    ),
+    "opendata.header": (
+        "{file}: 見出し行が標準の様式と違います(最初の違い: {column} 列目、"
+        "標準は「{expected}」、ファイルは「{got}」)。",
+        "{file}: the header differs from the standard (first difference at column {column}: "
+        "the standard has '{expected}', the file '{got}').",
+    ),
+    "opendata.bad_value": (
+        "{file} {row} 行目: 「{column}」の値 {got} は0以上の整数ではありません"
+        "(秘匿したセルは空欄にします)。",
+        "{file} line {row}: '{column}' holds {got}, not a non-negative integer (suppressed "
+        "cells are left empty).",
+    ),
+    "opendata.small_cell": (
+        "{file} {row} 行目({area}): 「{column}」が {got} で、{threshold} 未満の値が"
+        "公開されています。",
+        "{file} line {row} ({area}): '{column}' is {got}, a published value below {threshold}.",
+    ),
+    "opendata.recoverable": (
+        "{date} の {area}「{column}」は秘匿されていますが、公開された合計から逆算できます。",
+        "{date}: {area} '{column}' is suppressed but can be calculated back from the "
+        "published totals.",
+    ),
+    "opendata.unknown_area": (
+        "{file} {row} 行目: 地域コード {code} の形が読めません(町丁は D01-C001、住区は D01、"
+        "全体は空欄)。",
+        "{file} line {row}: area code {code} is not of a known form (chome D01-C001, district "
+        "D01, the whole municipality empty).",
+    ),
+    "opendata.totals_differ": (
+        "{date} の自治体全体の行が、ファイルによって違います。",
+        "{date}: the rows for the whole municipality differ between files.",
     ),
     "widgets.proposal_choice": (
         "提案の項目 '{name}' に {got} は選べません。選べる値: {options}",
