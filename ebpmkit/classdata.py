@@ -20,12 +20,19 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ebpmkit import cache
-from ebpmkit.dataset import class_profile, class_seed, load
+from ebpmkit._atomic import write_text_atomic
+from ebpmkit.dataset import class_file_path, class_settings, load
 from ebpmkit.errors import ParameterError
 from ebpmkit.messages import message
 from ebpmkit.synth.profile import load_profile
 
-__all__ = ["ClassDataset", "class_datasets", "generate_class", "lesson_scales"]
+__all__ = [
+    "ClassDataset",
+    "class_datasets",
+    "generate_class",
+    "lesson_scales",
+    "write_class_file",
+]
 
 #: The scale of ``ebpmkit.load()`` without ``scale=`` (the lessons' default load).
 DEFAULT_LOAD_SCALE = 1.0
@@ -134,7 +141,8 @@ def class_datasets(
     from ebpmkit.widgets import WORKSHOP_SCALE
 
     environ = os.environ if environ is None else environ
-    profile, seed = str(class_profile(environ)), class_seed(environ)
+    settings = class_settings(environ)
+    profile, seed = str(settings.profile), settings.seed
     wanted: dict[tuple[str, int, float], list[str]] = {}
 
     def add(key: tuple[str, int, float], who: str) -> None:
@@ -205,3 +213,70 @@ def generate_class(
             folders.append(cache.dataset_folder(prof.name, prof.digest, item.seed, item.scale))
             bar.update(1)
     return folders
+
+
+def _profile_beside(profile: str | Path, folder: Path) -> str:
+    """The class file's ``profile`` value for a profile file: its name in ``folder``.
+
+    A profile file elsewhere is copied next to the class file, because learners (and the
+    grading sandbox, which sees only the data folder) may not be able to read the trainer's
+    own folders; the class file then names it relative to itself.
+    """
+    source = Path(profile).resolve()
+    if source.parent != folder.resolve():
+        write_text_atomic(
+            folder / source.name, source.read_text(encoding="utf-8"), mode=cache.modes()[1]
+        )
+    return source.name
+
+
+def write_class_file(
+    profile: str | Path | None = None, seed: int | None = None, path: str | Path | None = None
+) -> Path:
+    """Write the class file (``ebpmkit-class.toml``) that gives every learner the class's
+    profile and seed without setting their environment.
+
+    Parameters
+    ----------
+    profile : str or Path, optional
+        A built-in profile name or a profile ``.toml`` file (default: the class's profile now,
+        :func:`ebpmkit.dataset.class_settings`). A file outside the class file's folder is
+        copied into it.
+    seed : int, optional
+        The class's seed (default: the class's seed now).
+    path : str or Path, optional
+        Where to write (default :func:`ebpmkit.dataset.class_file_path`: ``$EBPMKIT_CLASS_FILE``,
+        else ``ebpmkit-class.toml`` in the data folder).
+
+    Returns
+    -------
+    Path
+        The class file, readable by every user (unless ``EBPMKIT_DATA_PRIVATE=1``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = write_class_file("town", 2026, Path(tempfile.mkdtemp()) / "ebpmkit-class.toml")
+    >>> print(out.read_text(encoding="utf-8").splitlines()[-2:])
+    ['profile = "town"', 'seed = 2026']
+    """
+    from ebpmkit.synth import check_seed
+
+    settings = class_settings() if profile is None or seed is None else None
+    profile = settings.profile if profile is None else profile
+    seed = check_seed(settings.seed if seed is None else seed)
+    prof = load_profile(profile)  # the same checks as load(), before anything is written
+    target = class_file_path() if path is None else Path(path)
+    # Creates a missing folder with the shared bits, and fails early naming ``path``.
+    cache._check_writable(target.parent, "path")
+    value = (
+        prof.name if prof.origin.startswith("built-in") else _profile_beside(profile, target.parent)
+    )
+    text = (
+        "# 研修で使う自治体(プロファイル)と乱数の種。環境変数 EBPMKIT_PROFILE と EBPMKIT_SEED が\n"
+        "# 設定されていれば、そちらが優先されます。\n"
+        "# The class's profile and seed; EBPMKIT_PROFILE and EBPMKIT_SEED win over them.\n"
+        f"profile = {json.dumps(value, ensure_ascii=False)}\n"
+        f"seed = {int(seed)}\n"
+    )
+    return write_text_atomic(target, text, mode=cache.modes()[1])

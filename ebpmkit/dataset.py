@@ -6,14 +6,18 @@ holds every table, the identifying layer included; the variant decides what a le
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ebpmkit import anonymize, cache, release
@@ -24,16 +28,22 @@ from ebpmkit.synth.dictionary import SYNTHETIC_NOTE, dictionary_frame
 from ebpmkit.synth.profile import MunicipalityWords, Profile, builtin_profiles, load_profile
 
 __all__ = [
+    "CLASS_FILE_ENV",
+    "CLASS_FILE_NAME",
     "DEFAULT_PROFILE",
     "DEFAULT_SEED",
     "PROFILE_ENV",
     "SEED_ENV",
     "VARIANTS",
+    "ClassSettings",
     "Dataset",
+    "class_file_path",
     "class_profile",
     "class_seed",
+    "class_settings",
     "generate",
     "load",
+    "read_class_file",
 ]
 
 DEFAULT_PROFILE = "urban-ward"
@@ -45,31 +55,121 @@ PROFILE_ENV = "EBPMKIT_PROFILE"
 SEED_ENV = "EBPMKIT_SEED"
 
 
-def class_profile(environ: Mapping[str, str] | None = None) -> str | Path:
-    """The class's profile: ``$EBPMKIT_PROFILE`` if set, else ``"urban-ward"``.
+#: The class file: the same two settings written once in the shared data folder (or at
+#: ``$EBPMKIT_CLASS_FILE``), for a hub whose learners' environment the trainer cannot set.
+CLASS_FILE_NAME = "ebpmkit-class.toml"
+CLASS_FILE_ENV = "EBPMKIT_CLASS_FILE"
+CLASS_KEYS = ("profile", "seed")
 
-    The variable holds a built-in profile name or the path of a profile ``.toml`` file.
+
+@dataclass(frozen=True)
+class ClassSettings:
+    """The class's profile and seed, and where each came from.
+
+    ``profile_from`` and ``seed_from`` are ``"environment"``, ``"class file"`` or
+    ``"default"``; ``file`` is the class file that was read (None when none was needed or
+    there is none).
+    """
+
+    profile: str | Path
+    seed: int
+    profile_from: str
+    seed_from: str
+    file: Path | None = None
+
+    @property
+    def profile_chosen(self) -> bool:
+        """Whether the class chose its profile (in the environment or the class file)."""
+        return self.profile_from != "default"
+
+
+def class_file_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the class file is: ``$EBPMKIT_CLASS_FILE``, else ``ebpmkit-class.toml`` in the
+    shared data folder (``$EBPMKIT_DATA_DIR``, else the user's cache folder).
+
+    Examples
+    --------
+    >>> class_file_path({"EBPMKIT_DATA_DIR": "/srv/data"}).as_posix()
+    '/srv/data/ebpmkit-class.toml'
+    >>> class_file_path({"EBPMKIT_CLASS_FILE": "/srv/our-class.toml"}).name
+    'our-class.toml'
+    """
+    env = os.environ if environ is None else environ
+    given = env.get(CLASS_FILE_ENV, "").strip()
+    if given:
+        return Path(given).expanduser()
+    data = env.get("EBPMKIT_DATA_DIR", "").strip()
+    return (Path(data).expanduser() if data else cache.data_dir()) / CLASS_FILE_NAME
+
+
+def _class_error(entry: str, path: Path, **fields: object) -> ParameterError:
+    return ParameterError(message(entry, file=path, **fields))
+
+
+def _class_file_profile(value: object, path: Path) -> str | Path:
+    """The class file's ``profile``: a built-in name, or a .toml path (relative to the file)."""
+    names = builtin_profiles()
+    if isinstance(value, str) and value.strip() in names:
+        return value.strip()
+    if isinstance(value, str) and value.strip():
+        own = (path.parent / Path(value.strip()).expanduser()).resolve()
+        if own.suffix == ".toml" and own.is_file():
+            return own
+    raise _class_error("class.bad_profile", path, got=repr(value), names=", ".join(names))
+
+
+def _class_file_seed(value: object, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _class_error("class.bad_seed", path, got=repr(value))
+    return value
+
+
+def read_class_file(path: str | Path) -> dict[str, Any]:
+    """The settings of a class file, checked: ``{"profile": ..., "seed": ...}`` (either may
+    be missing).
 
     Parameters
     ----------
-    environ : mapping, optional
-        Where to read the variable (default ``os.environ``).
+    path : str or Path
+        The class file (TOML with the keys ``profile`` and ``seed``).
 
     Raises
     ------
     ParameterError
-        When the variable names neither (the Japanese message lists the built-in names).
+        When the file cannot be read, is not TOML, has a key other than ``profile`` and
+        ``seed`` (the message names the closest one) or a value that cannot be used; the
+        Japanese message names the file and the key.
 
     Examples
     --------
-    >>> class_profile({"EBPMKIT_PROFILE": "town"})
-    'town'
-    >>> class_profile({})
-    'urban-ward'
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / CLASS_FILE_NAME
+    >>> _ = path.write_text('profile = "town"\\nseed = 2026\\n', encoding="utf-8")
+    >>> read_class_file(path)
+    {'profile': 'town', 'seed': 2026}
     """
-    value = (os.environ if environ is None else environ).get(PROFILE_ENV, "").strip()
-    if not value:
-        return DEFAULT_PROFILE
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _class_error("class.no_file", path, variable=CLASS_FILE_ENV) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _class_error("class.unreadable", path, reason=exc) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _class_error("class.bad_toml", path, reason=exc) from None
+    for key in raw:
+        if key not in CLASS_KEYS:
+            close = difflib.get_close_matches(key, CLASS_KEYS, n=1, cutoff=0.0)
+            raise _class_error("class.unknown_key", path, key=repr(key), close=repr(close[0]))
+    settings: dict[str, Any] = {}
+    if "profile" in raw:
+        settings["profile"] = _class_file_profile(raw["profile"], path)
+    if "seed" in raw:
+        settings["seed"] = _class_file_seed(raw["seed"], path)
+    return settings
+
+
+def _env_profile(value: str) -> str | Path:
     names = builtin_profiles()
     if value in names:
         return value
@@ -83,8 +183,70 @@ def class_profile(environ: Mapping[str, str] | None = None) -> str | Path:
     )
 
 
-def class_seed(environ: Mapping[str, str] | None = None) -> int:
-    """The class's seed: ``$EBPMKIT_SEED`` if set, else :data:`DEFAULT_SEED`.
+def _env_seed(value: str) -> int:
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise ParameterError(message("dataset.env_seed", variable=SEED_ENV, got=repr(value)))
+    return seed
+
+
+def class_settings(environ: Mapping[str, str] | None = None) -> ClassSettings:
+    """The class's profile and seed: the environment, else the class file, else the defaults.
+
+    ``$EBPMKIT_PROFILE`` and ``$EBPMKIT_SEED`` win key by key over the class file
+    (:func:`class_file_path`); the class file is read only for a key the environment leaves
+    blank, and a missing class file in the data folder means the defaults (``"urban-ward"``,
+    :data:`DEFAULT_SEED`). Every reader of the class's settings goes through here.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variables (default ``os.environ``).
+
+    Raises
+    ------
+    ParameterError
+        For a value that cannot be used (the Japanese message names the variable, or the
+        class file and its key), or a class file named by ``$EBPMKIT_CLASS_FILE`` that is
+        missing.
+
+    Examples
+    --------
+    >>> s = class_settings({"EBPMKIT_PROFILE": "town", "EBPMKIT_SEED": "7"})
+    >>> s.profile, s.seed, s.profile_from
+    ('town', 7, 'environment')
+    """
+    env = os.environ if environ is None else environ
+    profile_text = env.get(PROFILE_ENV, "").strip()
+    seed_text = env.get(SEED_ENV, "").strip()
+    from_file: dict[str, Any] = {}
+    file = None
+    if not (profile_text and seed_text):
+        path = class_file_path(env)
+        # Only a class file named in the environment must exist; the data folder may have none.
+        if path.is_file() or env.get(CLASS_FILE_ENV, "").strip():
+            from_file, file = read_class_file(path), path
+
+    def pick(text: str, key: str, parse: Any, default: Any) -> tuple[Any, str]:
+        if text:
+            return parse(text), "environment"
+        if key in from_file:
+            return from_file[key], "class file"
+        return default, "default"
+
+    profile, profile_from = pick(profile_text, "profile", _env_profile, DEFAULT_PROFILE)
+    seed, seed_from = pick(seed_text, "seed", _env_seed, DEFAULT_SEED)
+    return ClassSettings(profile, seed, profile_from, seed_from, file)
+
+
+def class_profile(environ: Mapping[str, str] | None = None) -> str | Path:
+    """The class's profile (:func:`class_settings`): ``$EBPMKIT_PROFILE``, else the class
+    file's ``profile``, else ``"urban-ward"``.
+
+    The value is a built-in profile name or the path of a profile ``.toml`` file.
 
     Parameters
     ----------
@@ -94,25 +256,36 @@ def class_seed(environ: Mapping[str, str] | None = None) -> int:
     Raises
     ------
     ParameterError
-        When the variable is not a non-negative whole number.
+        When the setting names neither (the Japanese message lists the built-in names).
+
+    Examples
+    --------
+    >>> class_profile({"EBPMKIT_PROFILE": "town"})
+    'town'
+    """
+    return class_settings(environ).profile
+
+
+def class_seed(environ: Mapping[str, str] | None = None) -> int:
+    """The class's seed (:func:`class_settings`): ``$EBPMKIT_SEED``, else the class file's
+    ``seed``, else :data:`DEFAULT_SEED`.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variable (default ``os.environ``).
+
+    Raises
+    ------
+    ParameterError
+        When the setting is not a non-negative whole number.
 
     Examples
     --------
     >>> class_seed({"EBPMKIT_SEED": "7"})
     7
-    >>> class_seed({}) == DEFAULT_SEED
-    True
     """
-    value = (os.environ if environ is None else environ).get(SEED_ENV, "").strip()
-    if not value:
-        return DEFAULT_SEED
-    try:
-        seed = int(value)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise ParameterError(message("dataset.env_seed", variable=SEED_ENV, got=repr(value)))
-    return seed
+    return class_settings(environ).seed
 
 
 @dataclass
@@ -351,29 +524,72 @@ def _not_in_shared_folder(profile: Profile, seed: int, scale: float, folder: Pat
     )
 
 
+def _verified(folder: Path) -> tuple[bool, str]:
+    """Whether ``folder`` holds a complete dataset; if not, why (empty when it is missing)."""
+    if not folder.exists():
+        return False, ""
+    manifest, reason = cache.verify_folder(folder)
+    return manifest is not None, reason
+
+
+def _lock(folder: Path, progress: bool) -> FileLock:
+    """The lock that lets one process at a time generate ``folder``, taken (blocking).
+
+    It sits beside the dataset folder, in the data folder, so that every kernel of a hub that
+    shares the folder waits on the same file. When another process holds it, say why this one
+    waits (a generation at scale 1 takes minutes).
+    """
+    lock = FileLock(str(folder.with_name(f".{folder.name}.lock")), mode=cache.modes()[1])
+    try:
+        lock.acquire(timeout=0.5)
+    except Timeout:
+        if progress:
+            print(
+                "ほかのカーネルが同じデータを生成しています。終わるまで待ちます。"
+                " / Another kernel is generating this dataset; waiting for it.",
+                file=sys.stderr,
+            )
+        lock.acquire()
+    return lock
+
+
 def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) -> Path:
     folder = cache.dataset_folder(profile.name, profile.digest, seed, scale)
-    if folder.exists():
-        manifest, reason = cache.verify_folder(folder)
-        if manifest is not None:
-            return folder
-        if not cache.writable(folder.parent):
-            raise _not_in_shared_folder(profile, seed, scale, folder) from None
-        cache.discard(folder, reason)
-    # A learner on a hub reads the trainer's folder but cannot write it: say so before
-    # spending minutes on a generation that could not be saved.
+    ready, _ = _verified(folder)
+    if ready:
+        return folder
+    # A learner on a hub reads the trainer's folder but cannot write it (so cannot take the
+    # lock either): say so before spending minutes on a generation that could not be saved.
     if not cache.writable(folder.parent):
         raise _not_in_shared_folder(profile, seed, scale, folder) from None
-    tables, truth = _build(profile, seed, scale, progress)
-    tables, report = _with_overlays(tables, seed)
-    # Another process (a second kernel on the same hub) may have published the same dataset
-    # while this one was generating: keep theirs rather than moving it away under their feet.
-    if folder.exists() and cache.verify_folder(folder)[0] is not None:
-        return folder
-    cache.write_dataset(
-        tables, truth, _meta(profile, seed, scale, report), folder, parameter="EBPMKIT_DATA_DIR"
-    )
+    # Many kernels may start at once on a shared folder that lacks the dataset: one generates
+    # it under the lock, the others wait and then find it complete.
+    lock = _lock(folder, progress)
+    try:
+        ready, reason = _verified(folder)
+        if ready:
+            return folder
+        if reason:
+            cache.discard(folder, reason)
+        tables, truth = _build(profile, seed, scale, progress)
+        tables, report = _with_overlays(tables, seed)
+        cache.write_dataset(
+            tables, truth, _meta(profile, seed, scale, report), folder, parameter="EBPMKIT_DATA_DIR"
+        )
+    finally:
+        lock.release()
     return folder
+
+
+def _or_class_settings(profile: str | Path | None, seed: int | None) -> tuple[Any, Any]:
+    """The arguments given, the class's settings (:func:`class_settings`) for those left out."""
+    if profile is not None and seed is not None:
+        return profile, seed
+    settings = class_settings()
+    return (
+        settings.profile if profile is None else profile,
+        settings.seed if seed is None else seed,
+    )
 
 
 def load(
@@ -426,8 +642,9 @@ def load(
     >>> ds.resident_years.groupby("fiscal_year").size()  # doctest: +SKIP
     """
     variant = check_choice("variant", variant, VARIANTS)
-    prof = load_profile(class_profile() if profile is None else profile)
-    seed = check_seed(class_seed() if seed is None else seed)
+    profile, seed = _or_class_settings(profile, seed)
+    prof = load_profile(profile)
+    seed = check_seed(seed)
     scale = check_scale(scale)
     validate_profile(prof)
     wanted = _check_tables(tables, variant)
@@ -478,8 +695,9 @@ def generate(
         formats = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not formats:
         raise ParameterError(message("dataset.no_format", formats=", ".join(cache.FORMATS)))
-    prof = load_profile(class_profile() if profile is None else profile)
-    seed = check_seed(class_seed() if seed is None else seed)
+    profile, seed = _or_class_settings(profile, seed)
+    prof = load_profile(profile)
+    seed = check_seed(seed)
     scale = check_scale(scale)
     validate_profile(prof)
     for fmt in formats:

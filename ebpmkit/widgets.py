@@ -1395,7 +1395,7 @@ def _voucher_estimates(basis: dict[str, Any]) -> list[Evidence]:
     if basis["truth"] is not None:
         found.append(
             Evidence(
-                "この架空の区の真値",
+                "この架空の自治体の真値",
                 float(basis["truth"]),
                 "シミュレーションで決めた本当の値(現実の自治体では分からない値です)",
             )
@@ -1861,7 +1861,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "net", "正味で考える", "費用と、失うもの(税の流出、置き換わった消費など)を差し引いている",
         "増える分から、費用と失う分を差し引くと、いくら残りますか。",
-        "レッスン 06(区の減収)、レッスン 07(置き換わった消費)",
+        "レッスン 06(ふるさと納税による減収)、レッスン 07(置き換わった消費)",
         lambda p: p.net_of_losses,
     ),
 )  # fmt: skip
@@ -1963,7 +1963,7 @@ def _case_elderly(ds: Any) -> WorkshopCase:
     place = names[by_count]
     text = (
         f"{place}は、{year}年度に65歳以上の住民が{int(now.loc[by_count, 'numerator']):,}人と、"
-        f"区内でいちばん多い住区です。{place}に高齢者の通いの場を新しく設けて、閉じこもりがちな"
+        f"{ds.words.suffix}内でいちばん多い住区です。{place}に高齢者の通いの場を新しく設けて、閉じこもりがちな"
         "高齢者を減らします。参加者の外出の頻度を、通いの場のない似た住区と比べて確かめます。"
     )
     if by_share != by_count:
@@ -2007,22 +2007,23 @@ def _case_furusato(ds: Any) -> WorkshopCase:
         ].sum()
     )
     ratio = _cost_ratio(ds, year)
+    k = ds.words.suffix  # 区・市・町・村: the texts name the class's kind of municipality
     text = (
         f"{year}年度のふるさと納税の寄附の受入れは{_yen(received)}でした。体験型の返礼品を加えて、"
-        f"寄附を1.5倍の{_yen(received * 1.5)}に増やし、区の財源を増やします。"
+        f"寄附を1.5倍の{_yen(received * 1.5)}に増やし、{k}の財源を増やします。"
     )
     catch = (
         f"寄附が1.5倍になっても、返礼品・送料・手数料・事務費(寄附の約{ratio:.0%})を差し引くと、"
-        f"残るのは約{_yen(received * 1.5 * (1 - ratio))}です。一方、区の住民がほかの自治体に寄附した"
-        f"ことによる{year}年度の区の減収は{_yen(loss)}で、受入れの約{loss / received:.0f}倍です。"
+        f"残るのは約{_yen(received * 1.5 * (1 - ratio))}です。一方、{k}の住民がほかの自治体に寄附した"
+        f"ことによる{year}年度の{k}の減収は{_yen(loss)}で、受入れの約{loss / received:.0f}倍です。"
         "1.5倍という見込みにも根拠と幅が示されていません。"
     )
     proposal = Proposal(
         title="体験型の返礼品を加えて、ふるさと納税の寄附を増やす", department="産業振興課",
-        question="区の財源を増やしたい", target="区外の寄附者", indicator="寄附の受入額",
+        question=f"{k}の財源を増やしたい", target=f"{k}外の寄附者", indicator="寄附の受入額",
         goal="1.5倍にする", inputs="返礼品の開発費、事業者との調整",
         activity="体験型の返礼品の追加", output="返礼品の数",
-        outcome="寄附の受入れが増え、区の財源が増える", outcome_kind="change",
+        outcome=f"寄附の受入れが増え、{k}の財源が増える", outcome_kind="change",
         data_measure="no_groups", data_years=5, data_sources=("庁内の業務データ", "他の自治体の事例"),
         comparison="before_after", effect="寄附が1.5倍", effect_basis="total",
         uncertainty="none", cost=300, net_of_losses=False,
@@ -2044,6 +2045,7 @@ def _case_voucher(ds: Any) -> WorkshopCase:
     used = float(ds.voucher_redemptions["redeemed_value"].sum())
     cost = view.values["cost"]
     rate = round(voucher_design(ds).premium_rate * 100)
+    k = ds.words.suffix
     text = (
         f"{basis['year']}年度のプレミアム付商品券では{_yen(used)}分の商品券が使われ、地域に{_yen(used)}の"
         f"消費が生まれました。事業費{_yen(cost)}の{used / cost:.1f}倍の効果です。プレミアム率を"
@@ -2056,10 +2058,10 @@ def _case_voucher(ds: Any) -> WorkshopCase:
     )
     proposal = Proposal(
         title=f"プレミアム率を{rate + 10}%に上げて商品券をもう一度発行する", department="商工課",
-        question="区内の消費を増やしたい", target="区内の店舗と住民", indicator="区内の消費額",
+        question=f"{k}内の消費を増やしたい", target=f"{k}内の店舗と住民", indicator=f"{k}内の消費額",
         goal=f"前回の{_yen(used)}を上回る", inputs="プレミアム分の予算、印刷・換金の事務",
         activity="商品券の販売と換金", output="販売したセット数・使われた額",
-        outcome="区内の店の売上が増える", outcome_kind="output",
+        outcome=f"{k}内の店の売上が増える", outcome_kind="output",
         data_measure="no_groups", data_years=1, data_sources=("庁内の業務データ",),
         comparison="none", effect=f"消費が{_yen(used)}生まれた", effect_basis="total",
         uncertainty="none", cost=round(cost / 10_000), net_of_losses=False,
@@ -2374,7 +2376,7 @@ def _pitfall_snapshot(ds: Any) -> Pitfall:
         )
     else:
         hidden = (
-            f"この区では、いちばん高い住区といちばん大きく上がった住区が同じ({names[highest]})です。"
+            f"この{ds.words.suffix}では、いちばん高い住区といちばん大きく上がった住区が同じ({names[highest]})です。"
             "それでも、一つの年度の順位だけでは、変化の速さは分かりません。"
         )
     return Pitfall(
@@ -2637,6 +2639,7 @@ def _furusato_numbers(ds: Any, plan: FurusatoPlan) -> dict[str, Any]:
         "year": year, "base": base, "base_loss": base_loss, "growth": growth,
         "loss_growth": loss_growth, "donations": donations, "costs": costs,
         "net": net, "outflow": outflow, "balance": balance, "shares": shares,
+        "suffix": ds.words.suffix,
     }  # fmt: skip
 
 
@@ -2727,7 +2730,7 @@ def _furusato_summary(n: dict[str, Any]) -> pd.DataFrame:
             {c: n["donations"][c] - n["net"][c] for c in _CASES},
         ),
         ("正味の収入(受入れ − 経費)", n["net"]),
-        ("区の減収(住民がほかの自治体へ寄附した分)", n["outflow"]),
+        (f"{n['suffix']}の減収(住民がほかの自治体へ寄附した分)", n["outflow"]),
         ("差し引き(正味の収入 − 減収)", n["balance"]),
     ]
     return pd.DataFrame(
@@ -2743,7 +2746,7 @@ def _furusato_notes(ds: Any, n: dict[str, Any], plan: FurusatoPlan) -> list[str]
         f"過去5年度の前年比の幅({g[0]:+.0%}〜{g[2]:+.0%}、中央値{g[1]:+.0%})をかけて見込みました。",
         "返礼品の構成を変えたときに寄附がどれだけ変わるかは、このデータからは分かりません。"
         "増加の仮定は提案の主張として入れ、その根拠を作成者に確かめます。",
-        f"区の減収は、{n['year']}年度の{_yen(n['base_loss'])}に、過去5年度の前年比の幅"
+        f"{n['suffix']}の減収は、{n['year']}年度の{_yen(n['base_loss'])}に、過去5年度の前年比の幅"
         f"({lg[0]:+.0%}〜{lg[2]:+.0%})をかけて見込みました。",
         "減収の75%が地方交付税で補てんされる(交付団体)と仮定しています。"
         if plan.compensated
@@ -2765,7 +2768,7 @@ def _furusato_figure(n: dict[str, Any], plan: FurusatoPlan, rules: pd.DataFrame)
     fig = _figure(14.0, 5.6)
     grid = fig.add_gridspec(2, 2, width_ratios=[1.25, 1.0])
     ax = fig.add_subplot(grid[:, 0])
-    labels = ["寄附の\n受入れ", "経費", "正味の\n収入", "区の減収", "差し引き"]
+    labels = ["寄附の\n受入れ", "経費", "正味の\n収入", f"{n['suffix']}の減収", "差し引き"]
     cost = {c: n["donations"][c] - n["net"][c] for c in _CASES}
     series = [n["donations"], cost, n["net"], n["outflow"], n["balance"]]
     centre = np.array([s["central"] for s in series])

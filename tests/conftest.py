@@ -25,7 +25,7 @@ def _isolated_data_dir(tmp_path_factory):
     # A class's settings in the developer's shell must not change what the tests generate.
     saved = {
         name: os.environ.pop(name, None)
-        for name in ("EBPMKIT_DATA_DIR", "EBPMKIT_PROFILE", "EBPMKIT_SEED")
+        for name in ("EBPMKIT_DATA_DIR", "EBPMKIT_PROFILE", "EBPMKIT_SEED", "EBPMKIT_CLASS_FILE")
     }
     os.environ["EBPMKIT_DATA_DIR"] = str(folder)
     yield folder

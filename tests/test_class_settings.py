@@ -21,7 +21,7 @@ TINY = {"scale": 0.01, "progress": False}
 @pytest.fixture(autouse=True)
 def _no_class_settings(monkeypatch):
     """Start every test without the class settings a developer's shell might carry."""
-    for name in (dataset.PROFILE_ENV, dataset.SEED_ENV, cache.PRIVATE_ENV):
+    for name in (dataset.PROFILE_ENV, dataset.SEED_ENV, dataset.CLASS_FILE_ENV, cache.PRIVATE_ENV):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -119,6 +119,126 @@ def test_a_class_really_gets_its_municipality(data_dir, monkeypatch):
     monkeypatch.setenv("EBPMKIT_SEED", "11")
     ds = ebpmkit.load(tables=["households"], **TINY)
     assert (ds.profile.name, ds.seed, ds.municipality) == ("town", 11, "寒梅町")
+
+
+# --- the class file (ebpmkit-class.toml) -----------------------------------------------------
+
+
+def _class_file(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / dataset.CLASS_FILE_NAME
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_class_file_in_the_data_folder_chooses_load_and_exercises(chosen, data_dir):
+    _class_file(data_dir, 'profile = "town"\nseed = 2026\n')
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("town", 2026)
+    assert chosen(get_exercise("00").data.load) == ("town", 2026 + EXERCISE_SEED_OFFSET)
+    settings = dataset.class_settings()
+    assert (settings.profile_from, settings.seed_from) == ("class file", "class file")
+    assert settings.file == data_dir / dataset.CLASS_FILE_NAME
+
+
+def test_the_environment_wins_over_the_class_file_key_by_key(chosen, data_dir, monkeypatch):
+    _class_file(data_dir, 'profile = "town"\nseed = 2026\n')
+    monkeypatch.setenv("EBPMKIT_SEED", "5")
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("town", 5)
+    monkeypatch.delenv("EBPMKIT_SEED")
+    monkeypatch.setenv("EBPMKIT_PROFILE", "regional-city")
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("regional-city", 2026)
+
+
+def test_a_class_file_with_one_key_leaves_the_other_default(chosen, data_dir):
+    _class_file(data_dir, "seed = 9\n")
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("urban-ward", 9)
+    # The bank's own profile stands when the class chose none.
+    bank = DatasetConfig("town", seed=ebpmkit.DEFAULT_SEED + 3)
+    assert bank.resolve() == ("town", 12)
+
+
+def test_the_class_file_variable_names_another_place(chosen, tmp_path, monkeypatch):
+    path = _class_file(tmp_path / "elsewhere", 'profile = "town"\nseed = 1\n')
+    monkeypatch.setenv("EBPMKIT_CLASS_FILE", str(path))
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("town", 1)
+
+
+def test_a_named_class_file_that_is_missing_is_a_japanese_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("EBPMKIT_CLASS_FILE", str(tmp_path / "none.toml"))
+    with pytest.raises(ParameterError) as info:
+        dataset.class_settings()
+    first = _first_line(info)
+    assert first.startswith("研修の設定ファイル") and "none.toml" in first
+    assert "EBPMKIT_CLASS_FILE" in first
+
+
+def test_a_profile_file_is_found_beside_the_class_file(chosen, data_dir):
+    data_dir.mkdir(parents=True)
+    (data_dir / "our-town.toml").write_text('extends = "town"\n', encoding="utf-8")
+    _class_file(data_dir, 'profile = "our-town.toml"\n')
+    assert dataset.class_profile() == (data_dir / "our-town.toml").resolve()
+    assert chosen(lambda: ebpmkit.load(**TINY))[0] == "our-town"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "hint"),
+    [
+        ('profil = "town"\n', "'profil'", "'profile'"),
+        ("sede = 3\n", "'sede'", "'seed'"),
+        ('profile = "twon"\n', "'profile'", "urban-ward"),
+        ('profile = "missing.toml"\n', "'profile'", "town"),
+        ("seed = -2\n", "'seed'", "0以上の整数"),
+        ('seed = "7"\n', "'seed'", "0以上の整数"),
+        ("seed = 1.5\n", "'seed'", "0以上の整数"),
+    ],
+)
+def test_a_bad_class_file_is_a_japanese_error_naming_the_file_and_key(data_dir, text, key, hint):
+    path = _class_file(data_dir, text)
+    with pytest.raises(ParameterError) as info:
+        ebpmkit.load(**TINY)
+    first = _first_line(info)
+    assert first.startswith(f"研修の設定ファイル {path} の項目 {key}"), first
+    assert hint in first
+    assert str(path) in str(info.value).splitlines()[1]  # the English line names it too
+
+
+def test_a_class_file_that_is_not_toml_names_the_file(data_dir):
+    path = _class_file(data_dir, 'profile = "town\n')
+    with pytest.raises(ParameterError) as info:
+        dataset.class_settings()
+    assert _first_line(info).startswith(f"研修の設定ファイル {path} は TOML")
+
+
+def test_generate_class_writes_the_class_file_that_learners_then_read(
+    chosen, data_dir, tmp_path, monkeypatch, capsys
+):
+    from ebpmkit import classdata
+    from ebpmkit.cli import main
+
+    own = tmp_path / "profiles" / "our-town.toml"
+    own.parent.mkdir()
+    own.write_text('extends = "town"\n', encoding="utf-8")
+    monkeypatch.setenv("EBPMKIT_PROFILE", str(own))
+    monkeypatch.setenv("EBPMKIT_SEED", "2026")
+    monkeypatch.setattr(classdata, "generate_class", lambda datasets, progress: [])
+    assert main(["generate", "--class", "--write-class-file"]) == 0
+    written = data_dir / dataset.CLASS_FILE_NAME
+    assert str(written) in capsys.readouterr().out
+    assert _bits(written) == 0o644
+    # The profile was copied beside the class file, so a learner who cannot read the
+    # trainer's own folder still finds it.
+    assert (data_dir / "our-town.toml").read_text(encoding="utf-8") == own.read_text("utf-8")
+    monkeypatch.delenv("EBPMKIT_PROFILE")
+    monkeypatch.delenv("EBPMKIT_SEED")
+    own.unlink()
+    assert chosen(lambda: ebpmkit.load(**TINY)) == ("our-town", 2026)
+
+
+def test_write_class_file_needs_class(capsys):
+    from ebpmkit.cli import main
+
+    assert main(["generate", "--write-class-file"]) == 2
+    assert "--class" in capsys.readouterr().err.splitlines()[0]
 
 
 # --- exercises: the bank's dataset is the default, the class overrides it ---------------------

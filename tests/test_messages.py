@@ -509,6 +509,11 @@ CASES = [
         lambda c: ebpmkit.anonymize.records_at_risk(c.data, ["sex"], k=1.5),
     ),
     _case(
+        "ebpmkit.anonymize.recoverable_cells",
+        "margins",
+        lambda c: ebpmkit.anonymize.recoverable_cells(c.data, margins={"計": ["a"]}),
+    ),
+    _case(
         "ebpmkit.anonymize.suppress_small_cells",
         "table",
         lambda c: ebpmkit.anonymize.suppress_small_cells(pd.DataFrame({"a": [1.5]})),
@@ -668,6 +673,12 @@ CASES = [
         "ebpmkit.tax.income_adjustment_deduction",
         "income_year",
         lambda c: ebpmkit.tax.income_adjustment_deduction(100, 100, 100, 1900),
+    ),
+    _case("ebpmkit.tax.levy_split", "kind", lambda c: ebpmkit.tax.levy_split("prefecture", 2020)),
+    _case(
+        "ebpmkit.tax.levy_split",
+        "fiscal_year",
+        lambda c: ebpmkit.tax.levy_split("designated-city", 1900),
     ),
     _case("ebpmkit.tax.income_tax", "income_year", lambda c: ebpmkit.tax.income_tax(100, 1900)),
     _case(

@@ -62,10 +62,9 @@ JSON
 
 echo "== 4. shared data in $DATA_DIR (once)"
 install -d -m 0755 "$DATA_DIR"
-for scale in 1.0 0.05 0.1; do  # lessons, exercises 00-07, capstone 08
-    EBPMKIT_DATA_DIR="$DATA_DIR" "$USER_ENV/bin/ebpmkit" generate \
-        --profile "$PROFILE" --seed "$SEED" --scale "$scale"
-done
+# --class: every lesson's and exercise's dataset, each with its own scale and seed offset.
+EBPMKIT_DATA_DIR="$DATA_DIR" EBPMKIT_PROFILE="$PROFILE" EBPMKIT_SEED="$SEED" \
+    "$USER_ENV/bin/ebpmkit" generate --class
 chmod -R a+rX,go-w "$DATA_DIR"
 
 echo "== 5. hub settings"

@@ -202,7 +202,7 @@ Q3 = Question(
 
 EXERCISE = Exercise(
     id="00",
-    title="架空の区の人口を調べる",
+    title="架空の自治体の人口を調べる",
     notebook="00_practice.ipynb",
     data=DatasetConfig(profile="urban-ward", scale=0.05),
     questions=(Q1, Q2, Q3),

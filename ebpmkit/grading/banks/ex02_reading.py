@@ -63,12 +63,14 @@ def _pivot(ds: Dataset, *, households: bool = False) -> pd.DataFrame:
 
 
 def _single_households(ds: Dataset) -> int:
-    sizes = _year(ds).groupby("household_id").size()
+    # The first year, not the latest: lesson 02 prints the latest year's share as its worked
+    # example, and the exercise must not be answerable by copying it.
+    sizes = _year(ds, "first").groupby("household_id").size()
     return int((sizes == 1).sum())
 
 
 def _single_share(ds: Dataset) -> float:
-    sizes = _year(ds).groupby("household_id").size()
+    sizes = _year(ds, "first").groupby("household_id").size()
     return float((sizes == 1).mean() * 100)
 
 
@@ -126,7 +128,7 @@ Q2 = Question(
     id="q2",
     points=10,
     kind="number",
-    prompt="区全体の人口は、最初の年度から最新年度までに何人増えましたか(減ったときはマイナスの数)。",
+    prompt="{区}全体の人口は、最初の年度から最新年度までに何人増えましたか(減ったときはマイナスの数)。",
     concept="二つの時点の人口を、同じ台帳(4月1日時点)から数えて引き算する",
     expected=_population_change,
     hints=(
@@ -206,20 +208,20 @@ Q4 = Question(
     id="q4",
     points=15,
     kind="number",
-    prompt="最新年度に、単身世帯(世帯員が1人の世帯)は全世帯の何%ですか。小数第1位まで答えてください。",
+    prompt="最初の年度に、単身世帯(世帯員が1人の世帯)は全世帯の何%ですか。小数第1位まで答えてください。",
     concept="世帯の割合は、世帯を単位にして分子と分母を同じ年度でそろえる",
     expected=_single_share,
     atol=0.05,
     hints=(
-        "まず最新年度の行に絞り、世帯(household_id)ごとに人数を数えます。",
-        'now を最新年度の表とすると、sizes = now.groupby("household_id").size() で'
+        "まず最初の年度の行に絞り、世帯(household_id)ごとに人数を数えます。",
+        'first を最初の年度の表とすると、sizes = first.groupby("household_id").size() で'
         "世帯ごとの人数が出ます(1世帯1行)。",
         "人数が1の世帯の割合は (sizes == 1).mean() * 100 です。分母は世帯の数です。",
     ),
     misconceptions=(
         Misconception(
             "per_person",
-            lambda ds: _single_households(ds) / len(_year(ds)) * 100,
+            lambda ds: _single_households(ds) / len(_year(ds, "first")) * 100,
             "単身世帯の数を人口(人数)で割っています。これは「一人暮らしの人の割合」です。"
             "世帯の割合なので、分母は世帯の数にします。",
             label="分母を人数にした(世帯ではなく人で数えた)",
@@ -228,14 +230,14 @@ Q4 = Question(
             "households_table",
             lambda ds: _single_households(ds) / len(ds.households) * 100,
             "分母が households の全行(期間中に一度でも存在した世帯すべて)になっています。"
-            "分母も最新年度の世帯数にそろえましょう。",
+            "分母も最初の年度の世帯数にそろえましょう。",
             label="分母に households の全行を使った",
         ),
         Misconception(
             "no_year_filter",
             lambda ds: float((ds.resident_years.groupby("household_id").size() == 1).mean() * 100),
             "年度で絞らずに世帯ごとの行数を数えたので、同じ世帯の何年度分もの行が合算されています。"
-            "先に最新年度の行だけに絞りましょう。",
+            "先に最初の年度の行だけに絞りましょう。",
             label="年度で絞らずに世帯の人数を数えた",
         ),
         Misconception(
@@ -245,8 +247,15 @@ Q4 = Question(
                 * 100
             ),
             "全年度をまとめた割合になっています(分母がすべての年度の世帯)。"
-            "最新年度の世帯だけで計算しましょう。",
+            "最初の年度の世帯だけで計算しましょう。",
             label="全年度をまとめて割合を出した",
+        ),
+        Misconception(
+            "latest_year",
+            lambda ds: float((_year(ds).groupby("household_id").size() == 1).mean() * 100),
+            "最新年度の割合になっています。聞いているのは最初の年度です。"
+            'ry["fiscal_year"].min() の年度に絞りましょう。',
+            label="最初の年度ではなく最新年度で計算した",
         ),
         Misconception(
             "fraction",

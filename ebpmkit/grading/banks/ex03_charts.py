@@ -254,17 +254,17 @@ Q4 = Question(
         Misconception(
             "share_of_all_elderly",
             lambda ds: _area_table(_area_elderly(_year(ds)) / _area_elderly(_year(ds)).sum() * 100),
-            "区全体の65歳以上の人のうち、その地区に住む人の割合になっています。"
+            "{区}全体の65歳以上の人のうち、その地区に住む人の割合になっています。"
             "これは「高齢者がどこに住んでいるか」で、地区の高齢化率ではありません。"
             "分母はその地区の人口です。",
-            label="分母に区全体の65歳以上の人数を使った",
+            label="分母に{区}全体の65歳以上の人数を使った",
         ),
         Misconception(
             "whole_population",
             lambda ds: _area_table(_area_elderly(_year(ds)) / len(_year(ds)) * 100),
-            "分母が区全体の人口になっています。すべての地区を同じ数で割ると、順位は人数と同じままです。"
+            "分母が{区}全体の人口になっています。すべての地区を同じ数で割ると、順位は人数と同じままです。"
             "分母はその地区の人口にしましょう。",
-            label="分母に区全体の人口を使った",
+            label="分母に{区}全体の人口を使った",
         ),
         Misconception(
             "first_year",

@@ -170,18 +170,18 @@ Q3 = Question(
         Misconception(
             "whole_population",
             lambda ds: _district_table(_district_elderly(_year(ds)) / len(_year(ds)) * 100),
-            "分母が区全体の人口になっています。すべての住区を同じ数で割ると、地図の色の並びは人数の地図と"
+            "分母が{区}全体の人口になっています。すべての住区を同じ数で割ると、地図の色の並びは人数の地図と"
             "同じになります。分母はその住区の人口にしましょう。",
-            label="分母に区全体の人口を使った",
+            label="分母に{区}全体の人口を使った",
         ),
         Misconception(
             "share_of_all_elderly",
             lambda ds: _district_table(
                 _district_elderly(_year(ds)) / _district_elderly(_year(ds)).sum() * 100
             ),
-            "区全体の65歳以上の人のうち、その住区に住む人の割合になっています。"
+            "{区}全体の65歳以上の人のうち、その住区に住む人の割合になっています。"
             "これは人数の地図と同じ意味です。分母はその住区の人口です。",
-            label="分母に区全体の65歳以上の人数を使った",
+            label="分母に{区}全体の65歳以上の人数を使った",
         ),
         Misconception(
             "count",
@@ -230,14 +230,14 @@ Q4 = Question(
         Misconception(
             "total_area",
             lambda ds: float(_densities(_year(ds), ds, total_area=True).max()),
-            "分母が区全体の面積になっています。住区の密度は、その住区の面積で割ります。",
-            label="分母に区全体の面積を使った",
+            "分母が{区}全体の面積になっています。住区の密度は、その住区の面積で割ります。",
+            label="分母に{区}全体の面積を使った",
         ),
         Misconception(
             "whole_municipality",
             lambda ds: len(_year(ds)) / float(ds.districts["area_km2"].sum()),
-            "区全体の人口密度になっています。住区ごとに計算して、いちばん高い住区の値を答えましょう。",
-            label="区全体の密度を答えた",
+            "{区}全体の人口密度になっています。住区ごとに計算して、いちばん高い住区の値を答えましょう。",
+            label="{区}全体の密度を答えた",
         ),
         Misconception(
             "first_year",
