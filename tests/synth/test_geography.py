@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import pytest
@@ -59,16 +58,12 @@ def write_profile(tmp_path, name: str, geography_toml: str):
 @pytest.mark.parametrize("name", builtin_profiles())
 def test_shipped_map_equals_a_fresh_build(name):
     """Also the determinism test: the shipped file was built in another process."""
-    started = time.process_time()
     text = fresh_text(name)
-    seconds = time.process_time() - started
     shipped = (geography._DATA_DIR / f"{name}.geojson").read_text(encoding="utf-8")
     assert shipped == text, (
         f"ebpmkit/synth/data/{name}.geojson is out of date: run `python -m ebpmkit.synth.geography`"
     )
     assert len(shipped.encode()) < 1_000_000
-    # the target is < 1.5 s; the bound leaves room for a loaded test machine
-    assert seconds < 3.0
 
 
 # -- tables -----------------------------------------------------------------------------------
