@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpmkit._arrays import sorted_unique
 from ebpmkit.errors import EbpmkitError, ParameterError, check_range
 from ebpmkit.messages import message
 from ebpmkit.synth import DOMAINS
@@ -243,7 +244,7 @@ def _hmac_ids(ids: np.ndarray, key: bytes, namespace: str) -> np.ndarray:
         append(outer.digest()[:8])
     head = np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
     out = ((head >> np.uint64(2)) | _PSEUDONYM_OFFSET).astype(np.int64)
-    if len(np.unique(out)) != len(out):  # about 1 in 10**7 for a million ids
+    if len(sorted_unique(out)) != len(out):  # about 1 in 10**7 for a million ids
         raise EbpmkitError(message("anonymize.collision"))
     return out
 
@@ -271,7 +272,7 @@ class _PseudonymMap:
             present[ids] = True
             self.ids = np.flatnonzero(present)
         else:
-            self.ids = np.unique(ids)
+            self.ids = sorted_unique(ids)
         self.pseudonyms = _hmac_ids(self.ids, key, namespace)
         if lo >= 0 and hi < 4 * len(ids) + 1024:
             self.lookup = np.zeros(hi + 1, dtype=np.int64)
@@ -506,14 +507,28 @@ def _class_codes(frame: pd.DataFrame, qi: list[str]) -> np.ndarray:
     combined = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for col in qi:
-        codes, uniques = pd.factorize(frame[col], use_na_sentinel=False)
-        n = max(len(uniques), 1)
+        codes, n = _column_codes(frame[col])
         if span * n >= 2**62:  # renumber before the key could overflow
             combined = pd.factorize(combined)[0].astype(np.int64)
             span = int(combined.max()) + 1 if len(combined) else 1
         combined = combined * n + codes
         span *= n
     return pd.factorize(combined)[0]
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Distinct codes for a column's values, missing values included, and how many there are.
+
+    A categorical column has its codes already (missing, -1, becomes one more code); only the
+    others are hashed. The numbering does not matter: the caller renumbers the classes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        n = len(values.cat.categories)
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = n
+        return codes, n + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, max(len(uniques), 1)
 
 
 def _class_sizes(frame: pd.DataFrame, qi: list[str]) -> np.ndarray:

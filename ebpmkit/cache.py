@@ -20,9 +20,11 @@ import shutil
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -341,36 +343,37 @@ def _partitioning(arrow_type: pa.DataType) -> pads.Partitioning:
 
 
 def _write_partitioned(frame: pd.DataFrame, folder: Path, name: str) -> tuple[dict[str, int], str]:
-    """Write ``frame`` as ``name/fiscal_year=YYYY/part-0.parquet`` with pyarrow's dataset writer.
+    """Write ``frame`` as ``name/fiscal_year=YYYY/part-0.parquet``, one file per fiscal year.
 
     Returns the files written (paths relative to ``folder``, in ascending year order) with
     their row counts, and the arrow type of ``fiscal_year`` (the folder names do not keep
-    it). Rows keep their order within each year (``preserve_order``); the pandas metadata
-    (dtypes, categories, column order) rides in every file's schema.
+    it). The frame's years never decrease (:func:`_partitionable`), so each year is one slice
+    of the arrow table, written as it is: rows keep their order, and the pandas metadata
+    (dtypes, categories, column order) rides in every file's schema. ``fiscal_year`` itself
+    lives only in the folder name, as in any hive-partitioned dataset.
+
+    The years are written in parallel threads (parquet's writer releases the GIL). This is
+    about twice as quick as pyarrow's dataset writer on two cores, which serializes the work
+    to keep row order, and gives smaller files, since each year fills whole row groups.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     arrow_type = table.schema.field(PARTITION_COLUMN).type
-    written: dict[str, int] = {}
+    years = frame[PARTITION_COLUMN].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, years[1:] != years[:-1], True])
+    body = table.drop_columns([PARTITION_COLUMN])
 
-    def visit(f: Any) -> None:
-        rel = Path(f.path).relative_to(folder).as_posix()
-        written[rel] = f.metadata.num_rows
+    def write_year(i: int) -> tuple[str, int]:
+        start, stop = int(bounds[i]), int(bounds[i + 1])
+        rel = f"{name}/{PARTITION_COLUMN}={int(years[start])}/part-0.parquet"
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=False)
+        pq.write_table(body.slice(start, stop - start), target, compression="zstd")
+        return rel, stop - start
 
-    pads.write_dataset(
-        table,
-        folder / name,
-        format="parquet",
-        partitioning=_partitioning(arrow_type),
-        basename_template="part-{i}.parquet",
-        file_options=pads.ParquetFileFormat().make_write_options(compression="zstd"),
-        existing_data_behavior="error",
-        preserve_order=True,
-        file_visitor=visit,
-    )
-    del table
-    year = {rel: int(rel.split(f"{PARTITION_COLUMN}=")[1].split("/")[0]) for rel in written}
-    ordered = {rel: written[rel] for rel in sorted(written, key=lambda r: (year[r], r))}
-    return ordered, str(arrow_type)
+    workers = max(1, min(len(bounds) - 1, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        written = dict(pool.map(write_year, range(len(bounds) - 1)))
+    return written, str(arrow_type)
 
 
 def table_files(folder: Path, name: str, manifest: dict[str, Any]) -> list[Path]:

@@ -67,9 +67,12 @@ def positions(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
     lo = min(int(keys.min()), int(query.min()))
     hi = max(int(keys.max()), int(query.max()))
     if _small_range(lo, hi, len(keys) + len(query)):
-        table = np.full(hi - lo + 1, -1, dtype=np.int64)
-        table[keys - lo] = np.arange(len(keys))
-        return table[query - lo]
+        # A city's lookup table spans tens of millions of slots and every access misses the
+        # cache, so it holds int32 rows when they fit: half the memory traffic.
+        row_type = np.int32 if len(keys) < np.iinfo(np.int32).max else np.int64
+        table = np.full(hi - lo + 1, -1, dtype=row_type)
+        table[keys - lo] = np.arange(len(keys), dtype=row_type)
+        return np.take(table, query - lo).astype(np.int64, copy=False)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     at = np.searchsorted(sorted_keys, query).clip(0, len(keys) - 1)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ebpmkit._arrays import sorted_unique
 from ebpmkit.errors import ProfileError
 from ebpmkit.messages import message
 from ebpmkit.synth._keys import categorical_rows, dense_codes, has_label, pair_key, positions
@@ -606,7 +607,7 @@ def _recipients(
     span: tuple[int, int],
 ) -> _Homes:
     """The higher earner of the head and spouse, their income less the deduction, the limits."""
-    keys = np.unique(kids.key)
+    keys = sorted_unique(kids.key)
     ry_year = ry["fiscal_year"].to_numpy().astype(np.int64)
     ry_pid = ry["person_id"].to_numpy(np.int64)
     parents = np.flatnonzero(has_label(ry["relationship"], ("世帯主", "配偶者")))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ebpmkit._arrays import sorted_unique
 from ebpmkit.synth._keys import dense_codes, has_label, pair_key, positions
 from ebpmkit.synth.columns import shared
 from ebpmkit.synth.context import SimContext
@@ -323,7 +324,7 @@ def simulate(ctx: SimContext) -> dict[str, pd.DataFrame]:
     span = (int(years[0]), int(years[-1] - years[0] + 1)) if len(years) else (0, 1)
     # Family facts need only the applicants' households: cut the register down first.
     family = ry.iloc[
-        np.flatnonzero(positions(ry["household_id"].to_numpy(np.int64), np.unique(app.hh)) >= 0)
+        np.flatnonzero(positions(ry["household_id"].to_numpy(np.int64), sorted_unique(app.hh)) >= 0)
     ]
     single = _single_parent(family, app.year, app.hh, span)
     enrolled, continuing = _admit(prof, rng, app, dist, capacity, single)
@@ -588,7 +589,7 @@ def _fees(
     n = len(pid)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    app_keys = np.unique(pair_key(year, hh, *span))
+    app_keys = sorted_unique(pair_key(year, hh, *span))
     mine = np.searchsorted(app_keys, pair_key(year, hh, *span))
     ry_year = ry["fiscal_year"].to_numpy()
     ry_hh = ry["household_id"].to_numpy(np.int64)

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ebpmkit._arrays import sorted_unique
 from ebpmkit.errors import ProfileError
 from ebpmkit.messages import message
 from ebpmkit.synth import _names as N
@@ -1087,7 +1088,7 @@ def _phones(rng: np.random.Generator, reg: _Register, units: _Units, st: _Settin
     child = (reg.age < 15) & (head >= 0) & (head != me) & (reg.age[head.clip(0)] >= 15)
     mobile = rng.random(n) < np.where(reg.age >= 65, st.mobile_share[1], st.mobile_share[0])
     mobile &= ~child
-    landline_units = np.unique(units.of_person[~mobile & ~child])
+    landline_units = sorted_unique(units.of_person[~mobile & ~child])
     # After the area code comes a local exchange code whose first digit we set to 0: such
     # numbers are never given to subscribers, so none of them is a real line.
     free = 10 - len(st.area_code) - 1

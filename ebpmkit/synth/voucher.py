@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ebpmkit._arrays import sorted_unique
 from ebpmkit.errors import ProfileError
 from ebpmkit.messages import message
 from ebpmkit.synth.columns import SharedColumn, shared
@@ -1293,7 +1294,7 @@ def _panel_households(rng, ctx, d, pop, status: np.ndarray) -> tuple[np.ndarray,
     for fy in {_fiscal_year_of(int(d.window[0])), _fiscal_year_of(int(d.window[-1]))} - {
         d.fiscal_year
     }:
-        present = np.unique(ry["household_id"].to_numpy(np.int64)[fy_col == fy])
+        present = sorted_unique(ry["household_id"].to_numpy(np.int64)[fy_col == fy])
         if len(present):  # a fiscal year not generated cannot be checked
             ok &= np.isin(pop["households"], present, assume_unique=True)
     n_panel = max(
