@@ -269,35 +269,14 @@ def write_dataset(
     try:
         files: dict[str, dict[str, Any]] = {}
         partitions: dict[str, dict[str, Any]] = {}
-        for name, frame in tables.items():
-            for fmt in formats:
-                if fmt == "parquet" and _partitionable(frame):
-                    written, arrow_type = _write_partitioned(frame, tmp, name)
-                    partitions[name] = {
-                        "column": PARTITION_COLUMN,
-                        "type": arrow_type,
-                        "columns": [str(c) for c in frame.columns],
-                        "files": list(written),
-                    }
-                    for rel, rows in written.items():
-                        target = tmp / rel
-                        files[rel] = {
-                            "bytes": target.stat().st_size,
-                            "sha256": _sha256(target),
-                            "rows": rows,
-                        }
-                    continue
-                target = tmp / f"{name}.{fmt}"
-                if fmt == "parquet":
-                    frame.to_parquet(target, index=False, compression="zstd")
-                else:
-                    # Excel opens UTF-8 with a BOM correctly, which staff will try first.
-                    frame.to_csv(target, index=False, encoding="utf-8-sig")
-                files[target.name] = {
-                    "bytes": target.stat().st_size,
-                    "sha256": _sha256(target),
-                    "rows": len(frame),
-                }
+        jobs = [(name, fmt) for name in tables for fmt in formats]
+        # Tables are written side by side: parquet's writer and the hashing release the GIL.
+        with ThreadPoolExecutor(max_workers=_writers(len(jobs))) as pool:
+            results = list(pool.map(lambda job: _write_table(tables[job[0]], tmp, *job), jobs))
+        for (name, _), (entries, partition) in zip(jobs, results, strict=True):
+            files.update(entries)
+            if partition is not None:
+                partitions[name] = partition
         (tmp / TRUTH).write_text(
             json.dumps(truth, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
         )
@@ -320,6 +299,38 @@ def write_dataset(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def _writers(jobs: int) -> int:
+    """Threads for writing ``jobs`` files: one per core, at least one."""
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
+def _file_entry(path: Path, rows: int) -> dict[str, Any]:
+    """A file's line in the manifest: its size, SHA-256 and rows."""
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path), "rows": rows}
+
+
+def _write_table(
+    frame: pd.DataFrame, tmp: Path, name: str, fmt: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    """Write one table in one format under ``tmp``: its files' manifest entries, its partitions."""
+    if fmt == "parquet" and _partitionable(frame):
+        written, arrow_type = _write_partitioned(frame, tmp, name)
+        partition = {
+            "column": PARTITION_COLUMN,
+            "type": arrow_type,
+            "columns": [str(c) for c in frame.columns],
+            "files": list(written),
+        }
+        return {rel: _file_entry(tmp / rel, rows) for rel, rows in written.items()}, partition
+    target = tmp / f"{name}.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(target, index=False, compression="zstd")
+    else:
+        # Excel opens UTF-8 with a BOM correctly, which staff will try first.
+        frame.to_csv(target, index=False, encoding="utf-8-sig")
+    return {target.name: _file_entry(target, len(frame))}, None
 
 
 def _partitionable(frame: pd.DataFrame) -> bool:
@@ -370,8 +381,7 @@ def _write_partitioned(frame: pd.DataFrame, folder: Path, name: str) -> tuple[di
         pq.write_table(body.slice(start, stop - start), target, compression="zstd")
         return rel, stop - start
 
-    workers = max(1, min(len(bounds) - 1, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=_writers(len(bounds) - 1)) as pool:
         written = dict(pool.map(write_year, range(len(bounds) - 1)))
     return written, str(arrow_type)
 

@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ebpmkit import anonymize, cache, release
+from ebpmkit._memory import reusing_freed_memory
 from ebpmkit.errors import CacheError, ParameterError, check_choice
 from ebpmkit.messages import Message, message
 from ebpmkit.synth import DOMAINS, check_scale, check_seed, generate_tables, validate_profile
@@ -571,11 +572,16 @@ def _ensure_cached(profile: Profile, seed: int, scale: float, progress: bool) ->
             return folder
         if reason:
             cache.discard(folder, reason)
-        tables, truth = _build(profile, seed, scale, progress)
-        tables, report = _with_overlays(tables, seed)
-        cache.write_dataset(
-            tables, truth, _meta(profile, seed, scale, report), folder, parameter="EBPMKIT_DATA_DIR"
-        )
+        with reusing_freed_memory():
+            tables, truth = _build(profile, seed, scale, progress)
+            tables, report = _with_overlays(tables, seed)
+            cache.write_dataset(
+                tables,
+                truth,
+                _meta(profile, seed, scale, report),
+                folder,
+                parameter="EBPMKIT_DATA_DIR",
+            )
     finally:
         lock.release()
     return folder
@@ -706,21 +712,23 @@ def generate(
         if "parquet" not in formats:
             raise ParameterError(message("dataset.cache_needs_parquet"))
         folder = cache.dataset_folder(prof.name, prof.digest, seed, scale)
-        tables, truth = _build(prof, seed, scale, progress)
-        tables, report = _with_overlays(tables, seed)
-        return cache.write_dataset(
-            tables,
-            truth,
-            _meta(prof, seed, scale, report),
-            folder,
-            formats,
-            parameter="EBPMKIT_DATA_DIR",
-        )
+        with reusing_freed_memory():
+            tables, truth = _build(prof, seed, scale, progress)
+            tables, report = _with_overlays(tables, seed)
+            return cache.write_dataset(
+                tables,
+                truth,
+                _meta(prof, seed, scale, report),
+                folder,
+                formats,
+                parameter="EBPMKIT_DATA_DIR",
+            )
     out = Path(out)
     # Fail on an unwritable target before spending time on generation.
     cache.check_target(out, "out")
-    tables, truth = _build(prof, seed, scale, progress)
-    tables["dictionary"] = dictionary_frame(DOMAINS)
-    return cache.write_dataset(
-        tables, truth, _meta(prof, seed, scale), out, formats, parameter="out"
-    )
+    with reusing_freed_memory():
+        tables, truth = _build(prof, seed, scale, progress)
+        tables["dictionary"] = dictionary_frame(DOMAINS)
+        return cache.write_dataset(
+            tables, truth, _meta(prof, seed, scale), out, formats, parameter="out"
+        )

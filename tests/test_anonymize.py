@@ -127,6 +127,28 @@ def test_pseudonyms_are_hmac_sha256_consistent_and_keyed():
     assert same == generated and again.equals(frame)
 
 
+def test_pseudonyms_hashed_in_worker_processes_equal_those_hashed_here(monkeypatch):
+    key = b"k" * 32
+    ids = np.unique(np.random.default_rng(3).integers(0, 2**40, 5_000))
+    here = A._hmac_ids(ids, key, "person_id", workers=1)
+    started = []
+    real = A._hmac_in_processes
+
+    def spy(*args):
+        result = real(*args)
+        started.append((args[-1], result is not None))  # workers asked for, and they ran
+        return result
+
+    monkeypatch.setattr(A, "_hmac_in_processes", spy)
+    assert np.array_equal(A._hmac_ids(ids, key, "person_id", workers=3), here)
+    assert started == [(3, True)]
+    # a single id, or a place where no process can start, hashes here with the same result
+    monkeypatch.setattr(A, "_hmac_in_processes", lambda *args: None)
+    assert np.array_equal(A._hmac_ids(ids, key, "person_id", workers=2), here)
+    expected = hmac.digest(key, b"person_id:" + int(ids[0]).to_bytes(8, "big"), hashlib.sha256)
+    assert here[0] == (int.from_bytes(expected[:8], "big") >> 2) | (1 << 62)
+
+
 def test_generalization_and_coding():
     assert list(A.age_band([0, 4, 5, 99, 100, 120])) == [
         "0〜4歳",

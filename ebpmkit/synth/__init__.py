@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ebpmkit._memory import reusing_freed_memory
 from ebpmkit.errors import ParameterError, check_range
 from ebpmkit.messages import message
 from ebpmkit.synth import (
@@ -157,12 +158,13 @@ def generate_tables(
     validate_profile(prof)
     wanted = None if only is None else set(only)
     ctx = SimContext(prof, seed, scale)
-    for module in DOMAINS:
-        name = module.__name__.rsplit(".", 1)[-1]
-        if wanted is not None and name not in wanted:
-            continue
-        started = time.perf_counter()
-        ctx.tables.update(module.simulate(ctx))
-        if on_step is not None:
-            on_step(name, time.perf_counter() - started)
+    with reusing_freed_memory():
+        for module in DOMAINS:
+            name = module.__name__.rsplit(".", 1)[-1]
+            if wanted is not None and name not in wanted:
+                continue
+            started = time.perf_counter()
+            ctx.tables.update(module.simulate(ctx))
+            if on_step is not None:
+                on_step(name, time.perf_counter() - started)
     return ctx.tables, ctx.truth

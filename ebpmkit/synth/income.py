@@ -668,7 +668,10 @@ def _dependants(
             np.where(d_age <= 22, 2, np.where(d_age < 70, 1, np.where(d_rel == PARENT, 4, 3))),
         ),
     )
-    counts = np.bincount(d_claimant * 5 + cls, minlength=n * 5).astype(np.int8).reshape(n, 5)
+    # counted straight into int8 cells: a bincount would first fill n * 5 int64 counters
+    counts = np.zeros(n * 5, dtype=np.int8)
+    np.add.at(counts, d_claimant * 5 + cls, 1)
+    counts = counts.reshape(n, 5)
     out = {k: counts[:, i] for i, k in enumerate(DEPENDANT_COUNTS)}
     spouse_rows = np.flatnonzero(spouse)
     out["spouse"] = np.bincount(claimant[spouse_rows], minlength=n) > 0
