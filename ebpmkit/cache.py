@@ -269,11 +269,13 @@ def write_dataset(
     try:
         files: dict[str, dict[str, Any]] = {}
         partitions: dict[str, dict[str, Any]] = {}
-        jobs = [(name, fmt) for name in tables for fmt in formats]
-        # Tables are written side by side: parquet's writer and the hashing release the GIL.
-        with ThreadPoolExecutor(max_workers=_writers(len(jobs))) as pool:
-            results = list(pool.map(lambda job: _write_table(tables[job[0]], tmp, *job), jobs))
-        for (name, _), (entries, partition) in zip(jobs, results, strict=True):
+        # Tables are written side by side (parquet's writer and the hashing release the GIL),
+        # each by one thread only, in every format: pandas objects are not for sharing.
+        with ThreadPoolExecutor(max_workers=_writers(len(tables))) as pool:
+            results = list(
+                pool.map(lambda name: _write_table(tables[name], tmp, name, formats), tables)
+            )
+        for name, (entries, partition) in zip(tables, results, strict=True):
             files.update(entries)
             if partition is not None:
                 partitions[name] = partition
@@ -312,25 +314,30 @@ def _file_entry(path: Path, rows: int) -> dict[str, Any]:
 
 
 def _write_table(
-    frame: pd.DataFrame, tmp: Path, name: str, fmt: str
+    frame: pd.DataFrame, tmp: Path, name: str, formats: tuple[str, ...]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-    """Write one table in one format under ``tmp``: its files' manifest entries, its partitions."""
-    if fmt == "parquet" and _partitionable(frame):
-        written, arrow_type = _write_partitioned(frame, tmp, name)
-        partition = {
-            "column": PARTITION_COLUMN,
-            "type": arrow_type,
-            "columns": [str(c) for c in frame.columns],
-            "files": list(written),
-        }
-        return {rel: _file_entry(tmp / rel, rows) for rel, rows in written.items()}, partition
-    target = tmp / f"{name}.{fmt}"
-    if fmt == "parquet":
-        frame.to_parquet(target, index=False, compression="zstd")
-    else:
-        # Excel opens UTF-8 with a BOM correctly, which staff will try first.
-        frame.to_csv(target, index=False, encoding="utf-8-sig")
-    return {target.name: _file_entry(target, len(frame))}, None
+    """Write one table under ``tmp`` in each format: its files' manifest entries, its partitions."""
+    entries: dict[str, dict[str, Any]] = {}
+    partition = None
+    for fmt in formats:
+        if fmt == "parquet" and _partitionable(frame):
+            written, arrow_type = _write_partitioned(frame, tmp, name)
+            partition = {
+                "column": PARTITION_COLUMN,
+                "type": arrow_type,
+                "columns": [str(c) for c in frame.columns],
+                "files": list(written),
+            }
+            entries.update({rel: _file_entry(tmp / rel, rows) for rel, rows in written.items()})
+            continue
+        target = tmp / f"{name}.{fmt}"
+        if fmt == "parquet":
+            frame.to_parquet(target, index=False, compression="zstd")
+        else:
+            # Excel opens UTF-8 with a BOM correctly, which staff will try first.
+            frame.to_csv(target, index=False, encoding="utf-8-sig")
+        entries[target.name] = _file_entry(target, len(frame))
+    return entries, partition
 
 
 def _partitionable(frame: pd.DataFrame) -> bool:
